@@ -1,0 +1,105 @@
+/**
+ * The `dfer` command: the workbench without Electron (info, web mode, and later train/eval/predict/...).
+ * bin/dfer.mjs loads the built copy of this file (out/main/cli.js).
+ */
+import { Command, Option } from 'commander';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pkg from '../package.json';
+import { createDispatcher } from './api/dispatch';
+import { EventBus } from './api/events';
+import { createHandlers, systemInfo, type Services } from './api/handlers';
+import type { SystemInfo } from './api/contract';
+import type { BackendPreference } from './engine/backend';
+import { startWebServer } from './web/server';
+import { openWorkspace, resolveWorkspacePath } from './workspace/workspace';
+
+const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+function services(opts: { workspace?: string; backend?: BackendPreference }): Services {
+  const workspace = openWorkspace(resolveWorkspacePath({ flag: opts.workspace }));
+  return { workspace, events: new EventBus(), backendPreference: opts.backend ?? 'auto' };
+}
+
+export function formatSystemInfo(info: SystemInfo): string {
+  const lines = [
+    `${info.app.name} ${info.app.version}`,
+    `backend:   ${info.backend.selected}`,
+    ...info.backend.attempts.map((a) => `  ${a.ok ? '✔' : '✘'} ${a.name}: ${a.reason}`),
+  ];
+  if (info.backend.notice) lines.push(`notice:    ${info.backend.notice}`);
+  lines.push(
+    `tfjs:      ${info.versions.tfjs}`,
+    `node:      ${info.versions.node}${info.versions.electron ? `  electron ${info.versions.electron}` : ''}`,
+    `machine:   ${info.platform}/${info.arch}, ${info.cpus} cores, ${info.memoryGiB} GiB`,
+    `workspace: ${info.workspace}`,
+  );
+  return lines.join('\n');
+}
+
+/** The built renderer sits beside the built CLI: out/main/cli.js -> out/renderer/. */
+function defaultStaticDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'renderer');
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('dfer')
+    .description('DFER Workbench: dynamic facial expression recognition with intensity-aware losses')
+    .version(pkg.version)
+    .showHelpAfterError()
+    .option('-w, --workspace <dir>', 'workspace folder (default: $DFER_WORKSPACE, else the desktop app\'s)');
+
+  program
+    .command('info')
+    .description('show the compute backend (and why others were not used), versions and the workspace path')
+    .addOption(new Option('--backend <name>', 'force a backend').choices(BACKENDS).default('auto'))
+    .option('--json', 'print JSON')
+    .action(async (opts: { backend: BackendPreference; json?: boolean }) => {
+      const info = await systemInfo(services({ ...program.opts(), backend: opts.backend }), 'cli');
+      process.stdout.write((opts.json ? JSON.stringify(info, null, 2) : formatSystemInfo(info)) + '\n');
+    });
+
+  program
+    .command('serve')
+    .description('web mode: serve the UI and API on 127.0.0.1 with a token, like Jupyter')
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--port <n>', 'port (0 = any free port)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port: expected an integer 0-65535, got '${v}'`);
+      return n;
+    }, 8765)
+    .option('--static-dir <dir>', 'built UI folder', defaultStaticDir())
+    .action(async (opts: { host: string; port: number; staticDir: string }) => {
+      const svc = services(program.opts());
+      const server = await startWebServer({
+        dispatch: createDispatcher(createHandlers(svc)),
+        events: svc.events,
+        staticDir: path.resolve(opts.staticDir),
+        host: opts.host,
+        port: opts.port,
+      });
+      if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {
+        process.stderr.write(`warning: listening on ${opts.host}, not loopback; prefer an SSH tunnel (ssh -L ${server.port}:127.0.0.1:${server.port} host)\n`);
+      }
+      process.stdout.write(`DFER Workbench web mode\n  workspace: ${svc.workspace.root}\n  open: ${server.url}\n`);
+      const stop = () => {
+        server.close().then(() => process.exit(0));
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`dfer: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Electron's main process: the window, the app:// protocol serving the built UI, the security
+ * restrictions, and the API bound to IPC. Everything else (engine, data, workspace) is plain Node code
+ * shared with the CLI and web mode.
+ */
+import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EVENT_CHANNEL } from '../api/contract';
+import { createDispatcher } from '../api/dispatch';
+import { EventBus } from '../api/events';
+import { createHandlers } from '../api/handlers';
+import { CONTENT_SECURITY_POLICY } from '../security/csp';
+import { resolveStaticPath } from '../web/static';
+import { openWorkspace, resolveWorkspacePath } from '../workspace/workspace';
+import { bindIpc } from './ipc';
+import {
+  APP_HOST,
+  APP_ORIGIN,
+  APP_SCHEME,
+  applySessionSecurity,
+  CameraGate,
+  hardenWebContents,
+  isTrustedSender,
+  secureWebPreferences,
+} from './security';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererDir = path.resolve(here, '..', 'renderer');
+const preloadPath = path.resolve(here, '..', 'preload', 'preload.cjs');
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
+]);
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+};
+
+async function serveAppProtocol(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.host !== APP_HOST) return new Response('not found', { status: 404 });
+  const file = resolveStaticPath(rendererDir, url.pathname);
+  if (!file) return new Response('forbidden', { status: 403 });
+  try {
+    const body = await fs.readFile(file);
+    return new Response(body, {
+      headers: {
+        'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+        'content-security-policy': CONTENT_SECURITY_POLICY,
+      },
+    });
+  } catch {
+    return new Response('not found', { status: 404 });
+  }
+}
+
+const camera = new CameraGate();
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1360,
+    height: 880,
+    minWidth: 960,
+    minHeight: 600,
+    title: 'DFER Workbench',
+    show: false,
+    webPreferences: secureWebPreferences(preloadPath),
+  });
+  win.once('ready-to-show', () => win.show());
+  const devUrl = process.env.ELECTRON_RENDERER_URL;
+  if (devUrl && !app.isPackaged) void win.loadURL(devUrl);
+  else void win.loadURL(`${APP_ORIGIN}/index.html`);
+  return win;
+}
+
+async function start(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  await app.whenReady();
+  const devUrl = process.env.ELECTRON_RENDERER_URL;
+  const appOrigin = devUrl && !app.isPackaged ? new URL(devUrl).origin : APP_ORIGIN;
+
+  protocol.handle(APP_SCHEME, serveAppProtocol);
+  applySessionSecurity(session.defaultSession, appOrigin, camera);
+  app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, appOrigin, (u) => void shell.openExternal(u)));
+
+  const workspace = openWorkspace(resolveWorkspacePath({ electronUserData: app.getPath('userData') }));
+  const events = new EventBus();
+  events.subscribe((message) => {
+    for (const win of BrowserWindow.getAllWindows()) win.webContents.send(EVENT_CHANNEL, message);
+  });
+  const dispatch = createDispatcher(createHandlers({ workspace, events }));
+  bindIpc(ipcMain, dispatch, (event) => isTrustedSender(event, appOrigin));
+
+  createWindow();
+  app.on('second-instance', () => {
+    const [win] = BrowserWindow.getAllWindows();
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}
+
+void start();

@@ -1,0 +1,151 @@
+/**
+ * Chooses the compute backend, in the order DESIGN.md gives: `tensorflow` (tfjs-node-gpu, then tfjs-node),
+ * `wasm`, `cpu`. Every attempt is recorded with its reason, so the UI and each run config can say why a
+ * backend was or was not used.
+ */
+import { createRequire } from 'node:module';
+import type { BackendAttempt, BackendName, BackendReport } from '../api/contract';
+import { tf } from './tf';
+
+const requireOptional = createRequire(import.meta.url);
+
+export type BackendPreference = BackendName | 'auto';
+
+/** The native packages, in preference order. Both are optionalDependencies (they download libtensorflow). */
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+function describeLoadError(pkg: string, err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes(pkg)) {
+    return `${pkg} is not installed (optional dependency; its install downloads libtensorflow, which failed or was skipped)`;
+  }
+  const first = String(e?.message ?? err).split('\n')[0];
+  return `${pkg} failed to load: ${first}`;
+}
+
+/** Tries to load a native TensorFlow binding; on success the `tensorflow` backend is registered. */
+function tryNative(pkg: string): BackendAttempt {
+  try {
+    requireOptional(pkg);
+    if (!tf.findBackendFactory('tensorflow')) {
+      return { name: `tensorflow (${pkg})`, backend: 'tensorflow', ok: false, reason: `${pkg} loaded but registered no 'tensorflow' backend` };
+    }
+    return { name: `tensorflow (${pkg})`, backend: 'tensorflow', ok: true, reason: `${pkg} loaded` };
+  } catch (err) {
+    return { name: `tensorflow (${pkg})`, backend: 'tensorflow', ok: false, reason: describeLoadError(pkg, err) };
+  }
+}
+
+async function trySetBackend(name: BackendName, label: string): Promise<BackendAttempt> {
+  try {
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    if (!ok || tf.getBackend() !== name) return { name: label, backend: name, ok: false, reason: `tf.setBackend('${name}') failed` };
+    return { name: label, backend: name, ok: true, reason: 'initialised' };
+  } catch (err) {
+    return { name: label, backend: name, ok: false, reason: `failed to initialise: ${(err as Error).message}` };
+  }
+}
+
+/** Hook for the wasm training kernels (registered by engine/wasm once available). */
+let wasmTrainingKernelRegistrar: (() => string[]) | null = null;
+export function setWasmTrainingKernelRegistrar(fn: () => string[]): void {
+  wasmTrainingKernelRegistrar = fn;
+}
+
+let cached: Promise<BackendReport> | null = null;
+let cachedPreference: BackendPreference | null = null;
+
+/**
+ * Initialises the preferred backend (or the best available for 'auto') and reports every attempt.
+ * A forced backend that fails is an error, not a silent fallback: a run config that says `wasm` must run
+ * on wasm or not at all.
+ */
+export function initBackend(preference: BackendPreference = 'auto'): Promise<BackendReport> {
+  if (cached && cachedPreference === preference) return cached;
+  cachedPreference = preference;
+  cached = selectBackend(preference);
+  cached.catch(() => {
+    cached = null;
+  });
+  return cached;
+}
+
+async function selectBackend(preference: BackendPreference): Promise<BackendReport> {
+  const attempts: BackendAttempt[] = [];
+  let selected: BackendName | null = null;
+
+  const wants = (b: BackendName) => preference === 'auto' || preference === b;
+
+  if (wants('tensorflow')) {
+    for (const pkg of NATIVE_PACKAGES) {
+      const attempt = tryNative(pkg);
+      if (attempt.ok) {
+        const set = await trySetBackend('tensorflow', attempt.name);
+        attempt.ok = set.ok;
+        if (!set.ok) attempt.reason = set.reason;
+      }
+      attempts.push(attempt);
+      if (attempt.ok) {
+        selected = 'tensorflow';
+        break;
+      }
+    }
+  } else {
+    attempts.push({ name: 'tensorflow', backend: 'tensorflow', ok: false, reason: `not tried: backend forced to '${preference}'` });
+  }
+
+  let trainingKernels: string[] = [];
+  if (!selected && wants('wasm')) {
+    const attempt = await trySetBackend('wasm', 'wasm');
+    if (attempt.ok) {
+      trainingKernels = wasmTrainingKernelRegistrar ? wasmTrainingKernelRegistrar() : [];
+      attempt.reason = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'initialised with SIMD' : 'initialised without SIMD';
+      if (trainingKernels.length > 0) attempt.reason += `; ${trainingKernels.length} training kernels registered by the workbench`;
+      selected = 'wasm';
+    }
+    attempts.push(attempt);
+  } else if (preference !== 'auto' && preference !== 'wasm') {
+    attempts.push({ name: 'wasm', backend: 'wasm', ok: false, reason: `not tried: backend forced to '${preference}'` });
+  } else if (selected) {
+    attempts.push({ name: 'wasm', backend: 'wasm', ok: false, reason: `not needed: ${selected} is preferred` });
+  }
+
+  if (!selected && wants('cpu')) {
+    const attempt = await trySetBackend('cpu', 'cpu');
+    attempt.reason = attempt.ok ? 'pure JavaScript; slowest, last resort' : attempt.reason;
+    attempts.push(attempt);
+    if (attempt.ok) selected = 'cpu';
+  } else if (selected) {
+    attempts.push({ name: 'cpu', backend: 'cpu', ok: false, reason: `not needed: ${selected} is preferred` });
+  }
+
+  if (!selected) {
+    const why = attempts.map((a) => `${a.name}: ${a.reason}`).join('; ');
+    throw new Error(`backend '${preference}' is not available: ${why}`);
+  }
+
+  let notice = '';
+  if (preference === 'auto' && selected !== 'tensorflow') {
+    notice =
+      `Using the ${selected} backend: no native TensorFlow (@tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node) could be loaded. ` +
+      'Training runs on the CPU. See README, "Troubleshooting", for the GPU backend.';
+  }
+
+  return {
+    selected,
+    attempts,
+    notice,
+    wasm: {
+      simd: selected === 'wasm' && tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+      threads: selected === 'wasm' && tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 2 : 1,
+      trainingKernels,
+    },
+  };
+}
+
+/** Test hook: forget the cached choice. */
+export function resetBackendChoiceForTests(): void {
+  cached = null;
+  cachedPreference = null;
+}

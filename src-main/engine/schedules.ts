@@ -1,0 +1,79 @@
+/**
+ * Per-epoch schedules: the decaying weight of the intensity-aware term (paper Eq. 7) and the learning rate.
+ *
+ * Epochs are 0-based everywhere: epoch 0 is the first pass over the data, so the first epoch trains with the
+ * full amplitude `A` and the base learning rate, as PyTorch's schedulers do before their first `step()`.
+ */
+import { z } from 'zod';
+
+/** Parameters of w(n) = A * exp(-lambda * n) (paper Eq. 7). `A = 1, lambda = 0` means "no decay". */
+export interface IalDecay {
+  A: number;
+  lambda: number;
+}
+
+export const ialDecaySchema = z.object({
+  A: z.number().finite().nonnegative(),
+  lambda: z.number().finite().nonnegative(),
+});
+
+function assertEpoch(epoch: number): void {
+  if (!Number.isInteger(epoch) || epoch < 0) {
+    throw new RangeError(`epoch must be a non-negative integer (0-based), got ${epoch}`);
+  }
+}
+
+/**
+ * Weight of the auxiliary loss at `epoch`: w(n) = A * exp(-lambda * n), paper Eq. 7.
+ * The paper's best (strategy 2, model 2.2) is A = 1, lambda = 0.03: about 9% of the initial weight at epoch 80.
+ */
+export function ialWeight(epoch: number, decay: IalDecay): number {
+  assertEpoch(epoch);
+  return decay.A * Math.exp(-decay.lambda * epoch);
+}
+
+/**
+ * Learning-rate schedules, stepped once per epoch.
+ * - `constant`: lr = base.
+ * - `exponential`: lr = base * gamma^epoch (PyTorch ExponentialLR; the paper's "decreases exponentially").
+ * - `step`: lr = base * gamma^floor(epoch / stepSize) (PyTorch StepLR; the IAL reference code uses
+ *   StepLR(7, 0.5), Former-DFER StepLR(40, 0.1)).
+ */
+export type LrSchedule =
+  | { kind: 'constant' }
+  | { kind: 'exponential'; gamma: number }
+  | { kind: 'step'; stepSize: number; gamma: number };
+
+const gammaSchema = z.number().finite().positive();
+
+export const lrScheduleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('constant') }),
+  z.object({ kind: z.literal('exponential'), gamma: gammaSchema }),
+  z.object({ kind: z.literal('step'), stepSize: z.number().int().positive(), gamma: gammaSchema }),
+]);
+
+/** Validates an untrusted (run-config) schedule; throws a ZodError naming the bad field. */
+export function parseLrSchedule(input: unknown): LrSchedule {
+  return lrScheduleSchema.parse(input);
+}
+
+/** Learning rate used throughout `epoch` (0-based). */
+export function learningRateAt(epoch: number, baseLr: number, schedule: LrSchedule): number {
+  assertEpoch(epoch);
+  if (!Number.isFinite(baseLr) || baseLr < 0) throw new RangeError(`baseLr must be finite and >= 0, got ${baseLr}`);
+  switch (schedule.kind) {
+    case 'constant':
+      return baseLr;
+    case 'exponential':
+      return baseLr * Math.pow(schedule.gamma, epoch);
+    case 'step':
+      if (!Number.isInteger(schedule.stepSize) || schedule.stepSize < 1) {
+        throw new RangeError(`step schedule needs an integer stepSize >= 1, got ${schedule.stepSize}`);
+      }
+      return baseLr * Math.pow(schedule.gamma, Math.floor(epoch / schedule.stepSize));
+    default: {
+      const unknownSchedule: never = schedule;
+      throw new Error(`unknown lr schedule ${JSON.stringify(unknownSchedule)}`);
+    }
+  }
+}

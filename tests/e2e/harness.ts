@@ -1,0 +1,89 @@
+/**
+ * End-to-end harness: the real `dfer serve` in a child process, driven by Debian's Chromium through
+ * playwright-core (no browser download), and, where Electron's binary exists, the real app.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+
+export const root = path.resolve(import.meta.dirname, '../..');
+
+export interface Served {
+  url: string;
+  origin: string;
+  token: string;
+  proc: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+export async function startServe(workspace: string, extraArgs: string[] = []): Promise<Served> {
+  if (!existsSync(path.join(root, 'out', 'renderer', 'index.html'))) throw new Error('out/renderer missing: run `npm run build` first');
+  const proc = spawn(process.execPath, [path.join(root, 'bin', 'dfer.mjs'), 'serve', '--port', '0', '--workspace', workspace, ...extraArgs], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dfer serve did not print its URL in 30 s:\n${out}`)), 30_000);
+    const check = () => {
+      const m = out.match(/open: (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    proc.stdout!.on('data', check);
+    proc.on('exit', (code) => reject(new Error(`dfer serve exited with ${code}:\n${out}`)));
+  });
+  const u = new URL(url);
+  return {
+    url,
+    origin: u.origin,
+    token: u.searchParams.get('token')!,
+    proc,
+    output: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Flags that keep Chromium quiet on a machine without network access (see DESIGN.md). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function launchChromium(extraArgs: string[] = [], opts: LaunchOptions = {}): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs], ...opts });
+}
+
+/** Where Electron's binary is, or why it is not usable here. */
+export function electronBinary(): { path: string | null; reason: string } {
+  const require = createRequire(path.join(root, 'package.json'));
+  const dir = path.dirname(require.resolve('electron/package.json'));
+  const pathFile = path.join(dir, 'path.txt');
+  if (!existsSync(pathFile)) {
+    return { path: null, reason: "Electron's binary was never downloaded (node_modules/electron/path.txt missing): its download server is unreachable from this machine" };
+  }
+  const bin = path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(dir, 'dist'), readFileSync(pathFile, 'utf8').trim());
+  return existsSync(bin) ? { path: bin, reason: 'present' } : { path: null, reason: `Electron binary missing at ${bin}` };
+}

@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/tmp';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const bin = path.join(root, 'bin', 'dfer.mjs');
+
+/** The real `dfer` command, in a child process, as a researcher runs it (needs `npm run build`). */
+function dfer(args: string[], env: Record<string, string> = {}) {
+  return run(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 });
+}
+
+describe('dfer CLI', () => {
+  const tmp = tempDir();
+  beforeAll(() => {
+    if (!existsSync(path.join(root, 'out', 'main', 'cli.js'))) throw new Error('out/main/cli.js missing: run `npm run build` first');
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('--help lists the commands', async () => {
+    const { stdout } = await dfer(['--help']);
+    expect(stdout).toContain('Usage: dfer');
+    for (const cmd of ['info', 'serve']) expect(stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
+  });
+
+  it('info shows the backend with reasons, versions and the workspace, and creates the workspace', async () => {
+    const ws = path.join(tmp.dir, 'ws-info');
+    const { stdout } = await dfer(['info', '--workspace', ws]);
+    expect(stdout).toMatch(/^backend: +(tensorflow|wasm|cpu)$/m);
+    expect(stdout).toMatch(/tensorflow \(@tensorflow\/tfjs-node-gpu\): \S/);
+    expect(stdout).toMatch(/^tfjs: +4\.22\.0$/m);
+    expect(stdout).toContain(`workspace: ${ws}`);
+    expect(existsSync(path.join(ws, 'runs'))).toBe(true);
+  });
+
+  it('info --json honours DFER_WORKSPACE and --backend', async () => {
+    const ws = path.join(tmp.dir, 'ws-env');
+    const { stdout } = await dfer(['info', '--json', '--backend', 'cpu'], { DFER_WORKSPACE: ws });
+    const info = JSON.parse(stdout);
+    expect(info.workspace).toBe(ws);
+    expect(info.backend.selected).toBe('cpu');
+    expect(info.transport).toBe('cli');
+  });
+
+  it('rejects a bad option value with a message naming it', async () => {
+    await expect(dfer(['info', '--backend', 'quantum'])).rejects.toMatchObject({ stderr: expect.stringContaining("--backend") });
+    await expect(dfer(['serve', '--port', '99999'])).rejects.toMatchObject({ stderr: expect.stringContaining('--port') });
+  });
+});
