@@ -8,9 +8,9 @@
  * Every function here is built from tf ops so gradients flow to the logits; the choice of `m` is an argmax,
  * which is piecewise constant, so no gradient flows through the selection itself (as in the reference code).
  */
-import { z } from 'zod';
 import { tf } from './tf';
-import { ialDecaySchema, ialWeight, type IalDecay } from './schedules';
+import { DEFAULT_IAL_STAR_EPS, lossConfigSchema } from './run-config';
+import { ialWeight, type IalDecay } from './schedules';
 
 export type AuxLossKind = 'none' | 'ial' | 'ial-star' | 'ial-star-signed';
 export type LogBase = 'e' | '10';
@@ -33,15 +33,7 @@ export interface LossConfig {
   eps: number;
 }
 
-export const DEFAULT_IAL_STAR_EPS = 1e-6;
-
-export const lossConfigSchema = z.object({
-  aux: z.enum(['none', 'ial', 'ial-star', 'ial-star-signed']),
-  alpha: z.number().finite().nonnegative(),
-  decay: ialDecaySchema,
-  logBase: z.enum(['e', '10']).default('e'),
-  eps: z.number().finite().positive().default(DEFAULT_IAL_STAR_EPS),
-});
+export { DEFAULT_IAL_STAR_EPS, lossConfigSchema };
 
 /** Validates an untrusted (run-config) loss config and fills `logBase = 'e'`, `eps = 1e-6` if absent. */
 export function parseLossConfig(input: unknown): LossConfig {

@@ -12,7 +12,7 @@
  * Also here: `GradientAccumulator`, which sums micro-batch gradients so one optimizer step per effective
  * batch equals the step of one big batch (use `denominator` = effective batch size in computeLossTerms).
  */
-import { z } from 'zod';
+import { sgdConfigSchema } from './run-config';
 import { tf } from './tf';
 
 export interface SgdConfig {
@@ -21,10 +21,7 @@ export interface SgdConfig {
   weightDecay: number;
 }
 
-export const sgdConfigSchema = z.object({
-  momentum: z.number().finite().min(0).max(1),
-  weightDecay: z.number().finite().nonnegative(),
-});
+export { sgdConfigSchema };
 
 /** Variables by name: a Map (its keys are the names), or a list (each variable's own `name`). */
 export type NamedVariables = ReadonlyMap<string, tf.Variable> | readonly tf.Variable[];

@@ -1,0 +1,117 @@
+/**
+ * The run config: everything that defines a training run, validated at the API boundary and written,
+ * resolved, into `runs/<id>/config.json` (immutable). Free of Node and tfjs imports: the renderer's run form
+ * type-checks against it, and the same schema validates in main, so the two never disagree.
+ */
+import { z } from 'zod';
+import { ialDecaySchema, lrScheduleSchema } from './schedules';
+
+export const MODEL_NAMES = ['small', 'former-dfer', 'ial-gca'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+export const DEFAULT_IAL_STAR_EPS = 1e-6;
+
+/** Loss: CE + alpha * A * exp(-lambda * epoch) * aux (paper Eqs. 3, 6-7). See losses.ts. */
+export const lossConfigSchema = z.strictObject({
+  aux: z.enum(['none', 'ial', 'ial-star', 'ial-star-signed']),
+  alpha: z.number().finite().nonnegative(),
+  decay: ialDecaySchema,
+  logBase: z.enum(['e', '10']).default('e'),
+  eps: z.number().finite().positive().max(0.1).default(DEFAULT_IAL_STAR_EPS),
+});
+
+export const sgdConfigSchema = z.strictObject({
+  momentum: z.number().finite().min(0).max(1),
+  weightDecay: z.number().finite().nonnegative(),
+});
+
+/** Training augmentation, per clip (data/augment.ts). Defaults: the IAL reference code's transforms. */
+export const augmentConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    areaMin: z.number().gt(0).max(1).default(0.85),
+    areaMax: z.number().gt(0).max(1).default(1),
+    aspectMin: z.number().gt(0).max(10).default(3 / 5),
+    aspectMax: z.number().gt(0).max(10).default(5 / 3),
+    flipProbability: z.number().min(0).max(1).default(0.5),
+    brightness: z.number().min(0).max(2).default(0.6),
+    maxRotationDeg: z.number().min(0).max(180).default(4),
+  })
+  .refine((a) => a.areaMin <= a.areaMax, { path: ['areaMin'], error: 'must be <= areaMax' })
+  .refine((a) => a.aspectMin <= a.aspectMax, { path: ['aspectMin'], error: 'must be <= aspectMax' });
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const runConfigSchema = z.strictObject({
+  name: z.string().trim().min(1).max(120).optional(),
+  notes: z.string().max(20_000).default(''),
+  tags: z.array(z.string().trim().min(1).max(40)).max(30).default([]),
+  dataset: z.strictObject({
+    /** A registered dataset's id (`dfer datasets list`). */
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'must be a registered dataset id (letters, digits, . _ -)' }),
+    /** The split (fold) to train and evaluate on, e.g. `set_1`. Default: the dataset's first split. */
+    split: z.string().trim().min(1).max(100).optional(),
+    /** Clips with errors in the dataset check: refuse the run, or skip them and record which. */
+    policy: z.enum(['refuse', 'skip-bad']).default('refuse'),
+    /**
+     * Held out (stratified, seeded) from the training split for choosing a combination beta or an epoch
+     * honestly; never the test fold. 0 = none.
+     */
+    validationFraction: z.number().min(0).max(0.5).default(0),
+  }),
+  model: z.strictObject({
+    name: z.enum(MODEL_NAMES),
+    frames: int(1, 64).default(16),
+    size: int(16, 448).default(112),
+    dropout: z.number().min(0).max(0.9).default(0),
+  }),
+  loss: lossConfigSchema,
+  /** Weight of the cross-entropy on IAL-GCA's auxiliary heads (official code: 0.05). Ignored by other models. */
+  auxHeadWeight: z.number().finite().min(0).max(10).default(0.05),
+  pretrain: z
+    .strictObject({
+      /** Epochs on a class-balanced subset before the main phase (paper: 5, 10, 15; best 10). */
+      epochs: int(0, 1000).default(0),
+      /** Clips per class in the subset; null = the rarest class's count. */
+      maxPerClass: int(1, 1_000_000).nullable().default(null),
+      /** Whether the auxiliary (IAL/IAL*) term is on during pretraining (paper's best: off). */
+      withAuxLoss: z.boolean().default(false),
+    })
+    .default({ epochs: 0, maxPerClass: null, withAuxLoss: false }),
+  epochs: int(1, 1000).default(80),
+  /** Effective batch: one optimizer step per this many clips (paper: 40). */
+  batchSize: int(1, 4096).default(40),
+  /** Clips per forward/backward pass; gradients accumulate to batchSize. 'auto' sizes it to fit memory. */
+  microBatch: z.union([z.literal('auto'), int(1, 4096)]).default('auto'),
+  optimizer: z
+    .strictObject({
+      lr: z.number().finite().gt(0).max(10).default(0.001),
+      momentum: z.number().min(0).max(1).default(0.9),
+      weightDecay: z.number().min(0).max(10).default(0),
+      /** Per-epoch schedule. The paper says "exponential" without a rate; 0.98 is this workbench's default. */
+      schedule: lrScheduleSchema.default({ kind: 'exponential', gamma: 0.98 }),
+    })
+    .default({ lr: 0.001, momentum: 0.9, weightDecay: 0, schedule: { kind: 'exponential', gamma: 0.98 } }),
+  augment: augmentConfigSchema.default({
+    enabled: true,
+    areaMin: 0.85,
+    areaMax: 1,
+    aspectMin: 3 / 5,
+    aspectMax: 5 / 3,
+    flipProbability: 0.5,
+    brightness: 0.6,
+    maxRotationDeg: 4,
+  }),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  backend: z.enum(BACKEND_CHOICES).default('auto'),
+  /** Threads for the wasm backend; default: all cores. */
+  threads: int(1, 256).optional(),
+  /** Evaluate every N epochs (the last epoch is always evaluated). */
+  evalEvery: int(1, 1000).default(1),
+});
+
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+export type RunConfig = z.output<typeof runConfigSchema>;
+export type LossConfigInput = z.input<typeof lossConfigSchema>;
