@@ -14,6 +14,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           // The `dfer` command (bin/dfer.mjs loads it): CLI, web mode, headless training.
           cli: resolve(__dirname, 'src-main/cli.ts'),
+          // A training process (utilityProcess in the app, child_process.fork in web mode).
+          worker: resolve(__dirname, 'src-main/engine/worker.ts'),
         },
       },
     },

@@ -4,14 +4,20 @@
  */
 import { Command, Option } from 'commander';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pkg from '../package.json';
+import { rendererDir } from './app-paths';
 import { createDispatcher } from './api/dispatch';
 import { EventBus } from './api/events';
 import { createHandlers, systemInfo, type Services } from './api/handlers';
 import type { SystemInfo } from './api/contract';
 import type { BackendPreference } from './engine/backend';
+import { registerDatasetCommands } from './cli/datasets';
+import { registerEvaluateCommands } from './cli/evaluate';
+import { registerTrainCommands } from './cli/train';
+import { forkWorker } from './services/fork-worker';
+import { RunQueue } from './services/run-queue';
 import { startWebServer } from './web/server';
+import { markInterruptedRuns } from './workspace/runs';
 import { openWorkspace, resolveWorkspacePath } from './workspace/workspace';
 
 const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -37,10 +43,6 @@ export function formatSystemInfo(info: SystemInfo): string {
   return lines.join('\n');
 }
 
-/** The built renderer sits beside the built CLI: out/main/cli.js -> out/renderer/. */
-function defaultStaticDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'renderer');
-}
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -70,9 +72,11 @@ export function buildProgram(): Command {
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port: expected an integer 0-65535, got '${v}'`);
       return n;
     }, 8765)
-    .option('--static-dir <dir>', 'built UI folder', defaultStaticDir())
+    .option('--static-dir <dir>', 'built UI folder', rendererDir())
     .action(async (opts: { host: string; port: number; staticDir: string }) => {
       const svc = services(program.opts());
+      await markInterruptedRuns(svc.workspace);
+      svc.queue = new RunQueue(svc.workspace, svc.events, forkWorker);
       const server = await startWebServer({
         dispatch: createDispatcher(createHandlers(svc)),
         events: svc.events,
@@ -85,12 +89,16 @@ export function buildProgram(): Command {
       }
       process.stdout.write(`DFER Workbench web mode\n  workspace: ${svc.workspace.root}\n  open: ${server.url}\n`);
       const stop = () => {
+        svc.queue?.shutdown();
         server.close().then(() => process.exit(0));
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
 
+  registerDatasetCommands(program);
+  registerTrainCommands(program);
+  registerEvaluateCommands(program);
   return program;
 }
 

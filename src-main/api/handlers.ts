@@ -2,19 +2,55 @@
  * Implements every method of the contract over the services. Transports never call services directly:
  * they go through `createDispatcher(createHandlers(services))`.
  */
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { ZodError } from 'zod';
 import pkg from '../../package.json';
+import { DatasetSpecSchema } from '../data/spec';
 import { initBackend, type BackendPreference } from '../engine/backend';
+import { describeModel } from '../engine/models';
+import { listPresets } from '../engine/presets';
+import { runConfigSchema } from '../engine/run-config';
+import { resolveRunConfig, RunSetupError } from '../engine/run-setup';
 import { tf } from '../engine/tf';
+import { betaCurve, chooseBetaOnValidation, combineRuns, loadPredictions } from '../services/combine';
+import { listCombinations, saveCombination } from '../services/combinations';
+import { addDataset, checkRegisteredDataset, generateBuiltinDataset } from '../services/datasets';
+import type { RunQueue } from '../services/run-queue';
+import { DatasetRegistryError, readRegistry, removeDataset, type RegisteredDataset } from '../workspace/datasets-registry';
+import type { ResolvedRunConfig } from '../workspace/run-records';
+import {
+  createRunFolder,
+  listRuns,
+  loadRunSummary,
+  markInterruptedRuns,
+  readConfig,
+  readEval,
+  readMeta,
+  readMetrics,
+  readStatus,
+  restoreRun,
+  runDir,
+  RunStoreError,
+  summariseRun,
+  trashRun,
+  writeMeta,
+} from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
+import type { DatasetEntry } from './types';
+import { ApiError, invalidArgument, type Handlers } from './dispatch';
 import type { EventBus } from './events';
-import type { Handlers } from './dispatch';
-import type { SystemInfo } from './contract';
+import type { RunExport, SystemInfo } from './contract';
 
 export interface Services {
   workspace: Workspace;
   events: EventBus;
   backendPreference?: BackendPreference;
+  /** Present where runs can be started (app, web mode); the CLI trains in-process instead. */
+  queue?: RunQueue;
+  /** The OS folder picker; only the desktop app has one. */
+  pickFolder?: (title: string) => Promise<string | null>;
 }
 
 export async function systemInfo(services: Services, transport: SystemInfo['transport']): Promise<SystemInfo> {
@@ -37,8 +73,223 @@ export async function systemInfo(services: Services, transport: SystemInfo['tran
   };
 }
 
+function toEntry(d: RegisteredDataset): DatasetEntry {
+  return { id: d.id, kind: d.spec.kind, root: d.spec.root, name: d.spec.name, addedAt: d.addedAt, builtin: d.builtin, spec: d.spec };
+}
+
+/** Maps the services' own errors onto API error codes, keeping their messages. */
+async function mapped<T>(method: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    if (err instanceof RunStoreError || err instanceof DatasetRegistryError) {
+      throw new ApiError(err.code === 'invalid' ? 'invalid-argument' : err.code, err.message);
+    }
+    if (err instanceof RunSetupError) {
+      const field = err.field ? `config.${err.field}` : 'config';
+      throw new ApiError('invalid-argument', `${method}: ${field}: ${err.message}`, [{ path: field, message: err.message }]);
+    }
+    throw err;
+  }
+}
+
+function requireQueue(services: Services): RunQueue {
+  if (!services.queue) throw new ApiError('conflict', 'this process cannot start runs (no run queue)');
+  return services.queue;
+}
+
+async function withTask<T>(services: Services, task: string, work: (progress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  let last = 0;
+  return work((done, total) => {
+    const now = Date.now();
+    if (now - last < 200 && done < total) return;
+    last = now;
+    services.events.emit('task:progress', { task, done, total });
+  });
+}
+
 export function createHandlers(services: Services): Handlers {
+  const ws = services.workspace;
   return {
     'system:info': async (_args, ctx) => systemInfo(services, ctx.transport),
+
+    'system:pickFolder': async ({ title }, ctx) => {
+      if (!services.pickFolder || ctx.transport !== 'ipc') {
+        throw new ApiError('conflict', 'no folder picker in web mode: type the absolute path of the folder');
+      }
+      return { path: await services.pickFolder(title ?? 'Choose a folder') };
+    },
+    'datasets:list': async () => (await readRegistry(ws)).map(toEntry),
+    'datasets:add': async ({ spec, id }) =>
+      mapped('datasets:add', async () => {
+        const parsed = DatasetSpecSchema.safeParse(spec);
+        if (!parsed.success) {
+          const prefixed = new ZodError(parsed.error.issues.map((i) => ({ ...i, path: ['spec', ...i.path] })));
+          throw invalidArgument('datasets:add', prefixed);
+        }
+        return toEntry(await addDataset(ws, parsed.data, id));
+      }),
+    'datasets:remove': async ({ id }) => mapped('datasets:remove', async () => (await removeDataset(ws, id), { removed: id })),
+    'datasets:check': async ({ id, content, frames }) =>
+      mapped('datasets:check', () =>
+        withTask(services, `check:${id}`, (progress) => checkRegisteredDataset(ws, id, { content, frames, onProgress: (p) => progress(p.done, p.total) })),
+      ),
+    'datasets:synth': async ({ size, seed }) =>
+      mapped('datasets:synth', () => withTask(services, `synth:${size}`, async (progress) => toEntry(await generateBuiltinDataset(ws, { size, seed, onProgress: progress })))),
+
+    'presets:list': async () => listPresets(),
+
+    'runs:validate': async ({ config }) => {
+      const parsed = runConfigSchema.safeParse(config);
+      if (!parsed.success) {
+        return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(config)', message: i.message })) };
+      }
+      const c = parsed.data;
+      try {
+        const model = describeModel(c.model.name, { numClasses: 7, frames: c.model.frames, size: c.model.size, seed: c.seed });
+        return { ok: true, issues: [], model };
+      } catch (err) {
+        return { ok: false, issues: [{ path: 'model.size', message: (err as Error).message }] };
+      }
+    },
+    'runs:create': async ({ config }) =>
+      mapped('runs:create', async () => {
+        const queue = requireQueue(services);
+        const { resolved } = await resolveRunConfig(ws, config);
+        await createRunFolder(ws, resolved);
+        return { id: resolved.id, position: queue.enqueue(resolved.id) };
+      }),
+    'runs:list': async () => listRunsWithMarks(ws),
+    'runs:get': async ({ id }) =>
+      mapped('runs:get', async () => {
+        const summary = await loadRunSummary(ws, id);
+        const dir = runDir(ws, id);
+        return { summary, config: await readConfig(dir), metrics: await readMetrics(dir) };
+      }),
+    'runs:eval': async ({ id, epoch }) =>
+      mapped('runs:eval', async () => {
+        await loadRunSummary(ws, id);
+        return readEval(runDir(ws, id), epoch).catch(() => {
+          throw new ApiError('not-found', `run ${id} has no evaluation for epoch ${epoch}`);
+        });
+      }),
+    'runs:predictions': async ({ id, split }) => mapped('runs:predictions', () => loadPredictions(ws, id, split)),
+    'runs:cancel': async ({ id }) =>
+      mapped('runs:cancel', async () => {
+        await loadRunSummary(ws, id);
+        try {
+          await requireQueue(services).cancel(id);
+        } catch (err) {
+          if (err instanceof ApiError) throw err;
+          throw new ApiError('conflict', (err as Error).message);
+        }
+        return { cancelled: id };
+      }),
+    'runs:resume': async ({ id }) =>
+      mapped('runs:resume', async () => {
+        const status = await readStatus(runDir(ws, id)).catch(() => {
+          throw new ApiError('not-found', `no run '${id}'`);
+        });
+        if (status.state === 'done') throw new ApiError('conflict', `run ${id} is already done`);
+        if (status.state === 'running' || status.state === 'queued') {
+          const q = requireQueue(services).state;
+          if (q.running === id || q.queued.includes(id)) throw new ApiError('conflict', `run ${id} is already ${status.state}`);
+        }
+        return { id, position: requireQueue(services).enqueue(id) };
+      }),
+    'runs:update': async ({ id, ...changes }) =>
+      mapped('runs:update', async () => {
+        const dir = runDir(ws, id);
+        await loadRunSummary(ws, id);
+        const meta = await readMeta(dir);
+        const next = { ...meta, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) };
+        await writeMeta(dir, next);
+        return loadRunSummary(ws, id);
+      }),
+    'runs:trash': async ({ id }) => mapped('runs:trash', async () => (await trashRun(ws, id), { trashed: id })),
+    'runs:restore': async ({ id }) => mapped('runs:restore', async () => (await restoreRun(ws, id), { restored: id })),
+    'runs:trashList': async () => listTrash(ws),
+    'runs:export': async ({ id }) =>
+      mapped('runs:export', async () => {
+        await loadRunSummary(ws, id);
+        return exportRunRecords(runDir(ws, id), id);
+      }),
+
+    'combine:evaluate': async ({ runA, runB, beta }) => mapped('combine:evaluate', () => combineRuns(ws, runA, runB, beta)),
+    'combine:curve': async ({ runA, runB }) => mapped('combine:curve', () => betaCurve(ws, runA, runB)),
+    'combine:search': async ({ runA, runB, criterion }) => mapped('combine:search', () => chooseBetaOnValidation(ws, runA, runB, criterion)),
+    'combine:save': async (args) => mapped('combine:save', () => saveCombination(ws, args)),
+    'combine:list': async () => listCombinations(ws),
   };
+}
+
+async function listRunsWithMarks(ws: Workspace) {
+  await markInterruptedRuns(ws);
+  return listRuns(ws);
+}
+
+async function listTrash(ws: Workspace) {
+  let ids: string[] = [];
+  try {
+    ids = await fs.readdir(ws.trash);
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const id of ids) {
+    const dir = path.join(ws.trash, id);
+    try {
+      const [resolved, status, meta, metrics] = await Promise.all([
+        JSON.parse(await fs.readFile(path.join(dir, 'config.json'), 'utf8')) as ResolvedRunConfig,
+        readStatus(dir),
+        readMeta(dir),
+        readMetrics(dir),
+      ]);
+      out.push(summariseRun(resolved, status, meta, metrics));
+    } catch {
+      /* not a run folder */
+    }
+  }
+  return out;
+}
+
+/** Text records a run folder holds; anything else (model weights, stray files) is listed as omitted. */
+const EXPORTED_EXTENSIONS = new Set(['.json', '.jsonl', '.txt', '.log', '.csv']);
+/** Keeps a download of the records reasonable; larger sets are copied from the run folder itself. */
+const EXPORT_LIMIT_BYTES = 200 * 1024 * 1024;
+
+/** Reads a run folder's records for `runs:export`: every text record except the checkpoint (model weights). */
+async function exportRunRecords(dir: string, id: string): Promise<RunExport> {
+  const files: RunExport['files'] = [];
+  const omitted: RunExport['omitted'] = [];
+  let total = 0;
+  async function walk(rel: string): Promise<void> {
+    const entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (relPath === 'checkpoint') omitted.push({ path: 'checkpoint/', reason: 'model weights and optimiser state (binary); copy the run folder to keep them' });
+        else await walk(relPath);
+        continue;
+      }
+      // Atomic writes in progress (.name.pid.rand.tmp) and anything that is not a plain file.
+      if (!entry.isFile() || entry.name.startsWith('.')) continue;
+      if (!EXPORTED_EXTENSIONS.has(path.extname(entry.name))) {
+        omitted.push({ path: relPath, reason: 'not a text record' });
+        continue;
+      }
+      const full = path.join(dir, relPath);
+      const size = (await fs.stat(full)).size;
+      if (total + size > EXPORT_LIMIT_BYTES) {
+        omitted.push({ path: relPath, reason: `the export is limited to ${EXPORT_LIMIT_BYTES / 1024 / 1024} MB; copy ${full} directly` });
+        continue;
+      }
+      total += size;
+      files.push({ path: relPath, text: await fs.readFile(full, 'utf8') });
+    }
+  }
+  await walk('');
+  return { id, files, omitted };
 }

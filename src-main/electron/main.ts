@@ -3,7 +3,7 @@
  * restrictions, and the API bound to IPC. Everything else (engine, data, workspace) is plain Node code
  * shared with the CLI and web mode.
  */
-import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,10 @@ import { EventBus } from '../api/events';
 import { createHandlers } from '../api/handlers';
 import { CONTENT_SECURITY_POLICY } from '../security/csp';
 import { resolveStaticPath } from '../web/static';
+import { RunQueue } from '../services/run-queue';
+import { markInterruptedRuns } from '../workspace/runs';
 import { openWorkspace, resolveWorkspacePath } from '../workspace/workspace';
+import { utilityWorkerSpawner } from './worker-spawn';
 import { bindIpc } from './ipc';
 import {
   APP_HOST,
@@ -99,7 +102,17 @@ async function start(): Promise<void> {
   events.subscribe((message) => {
     for (const win of BrowserWindow.getAllWindows()) win.webContents.send(EVENT_CHANNEL, message);
   });
-  const dispatch = createDispatcher(createHandlers({ workspace, events }));
+  await markInterruptedRuns(workspace);
+  const queue = new RunQueue(workspace, events, utilityWorkerSpawner(here));
+  app.on('before-quit', () => queue.shutdown());
+  const pickFolder = async (title: string) => {
+    const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+    const result = win
+      ? await dialog.showOpenDialog(win, { title, properties: ['openDirectory'] })
+      : await dialog.showOpenDialog({ title, properties: ['openDirectory'] });
+    return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0]!;
+  };
+  const dispatch = createDispatcher(createHandlers({ workspace, events, queue, pickFolder }));
   bindIpc(ipcMain, dispatch, (event) => isTrustedSender(event, appOrigin));
 
   createWindow();

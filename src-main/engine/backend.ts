@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type { BackendAttempt, BackendName, BackendReport } from '../api/contract';
 import { tf } from './tf';
+import { registerWasmTrainingKernels } from './wasm';
 
 const requireOptional = createRequire(import.meta.url);
 
@@ -45,12 +46,6 @@ async function trySetBackend(name: BackendName, label: string): Promise<BackendA
   } catch (err) {
     return { name: label, backend: name, ok: false, reason: `failed to initialise: ${(err as Error).message}` };
   }
-}
-
-/** Hook for the wasm training kernels (registered by engine/wasm once available). */
-let wasmTrainingKernelRegistrar: (() => string[]) | null = null;
-export function setWasmTrainingKernelRegistrar(fn: () => string[]): void {
-  wasmTrainingKernelRegistrar = fn;
 }
 
 let cached: Promise<BackendReport> | null = null;
@@ -99,7 +94,8 @@ async function selectBackend(preference: BackendPreference): Promise<BackendRepo
   if (!selected && wants('wasm')) {
     const attempt = await trySetBackend('wasm', 'wasm');
     if (attempt.ok) {
-      trainingKernels = wasmTrainingKernelRegistrar ? wasmTrainingKernelRegistrar() : [];
+      // Stock tfjs-backend-wasm cannot train convolutions: register the workbench's gradient kernels.
+      trainingKernels = registerWasmTrainingKernels();
       attempt.reason = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'initialised with SIMD' : 'initialised without SIMD';
       if (trainingKernels.length > 0) attempt.reason += `; ${trainingKernels.length} training kernels registered by the workbench`;
       selected = 'wasm';

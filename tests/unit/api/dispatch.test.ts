@@ -1,10 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { contract, methodNames, type MethodName } from '../../../src-main/api/contract';
 import { ApiError, createDispatcher, type Handlers } from '../../../src-main/api/dispatch';
+import { EventBus } from '../../../src-main/api/events';
+import { createHandlers } from '../../../src-main/api/handlers';
+import { openWorkspace } from '../../../src-main/workspace/workspace';
+import { tempDir } from '../../helpers/tmp';
+
+const NaN_ = Number.NaN;
+const validConfig = { dataset: { id: 'synthetic' }, model: { name: 'small' }, loss: { aux: 'ial-star', alpha: 0.7, decay: { A: 1, lambda: 0.03 } } };
 
 /**
- * Bad arguments for every method, each with the field the error must name. A new contract method without
- * an entry here fails the first test, so validation is tested for every method as the API grows.
+ * Bad arguments for every method, each with the field the error must name: wrong types, NaN, out-of-range
+ * numbers, unknown fields and path traversal wherever an id or a path is taken. A contract method without an
+ * entry here fails the first test, so validation stays tested for every method as the API grows.
  */
 const badArguments: Record<MethodName, { args: unknown; field: string }[]> = {
   'system:info': [
@@ -13,37 +23,120 @@ const badArguments: Record<MethodName, { args: unknown; field: string }[]> = {
     { args: null, field: '(arguments)' },
     { args: [1, 2], field: '(arguments)' },
     { args: { verbose: true }, field: 'verbose' },
-    { args: { n: Number.NaN }, field: 'n' },
-    { args: { path: '../../etc/passwd' }, field: 'path' },
   ],
+  'system:pickFolder': [
+    { args: { title: 5 }, field: 'title' },
+    { args: { title: 'x'.repeat(201) }, field: 'title' },
+  ],
+  'datasets:list': [{ args: { all: NaN_ }, field: 'all' }],
+  'datasets:add': [
+    { args: { spec: 'dfew' }, field: 'spec' },
+    { args: { spec: { kind: 'dfew', root: 'relative/path' } }, field: 'spec.root' },
+    { args: { spec: { kind: 'dfew', root: '/data/DFEW', framesDir: '../../etc' } }, field: 'spec.framesDir' },
+    { args: { spec: { kind: 'list-file', root: '/data/x', trainList: '/etc/passwd', testList: 't.txt' } }, field: 'spec.trainList' },
+    { args: { spec: { kind: 'imagenet', root: '/data' } }, field: 'spec.kind' },
+    { args: { spec: { kind: 'folder', root: '/data', testFraction: 7 } }, field: 'spec.testFraction' },
+    { args: { spec: { kind: 'dfew', root: '/d' }, id: '../escape' }, field: 'id' },
+  ],
+  'datasets:remove': [
+    { args: { id: '../../etc' }, field: 'id' },
+    { args: { id: 5 }, field: 'id' },
+    { args: {}, field: 'id' },
+  ],
+  'datasets:check': [
+    { args: { id: 'x', frames: NaN_ }, field: 'frames' },
+    { args: { id: 'x', frames: 0 }, field: 'frames' },
+    { args: { id: 'x', content: 'everything' }, field: 'content' },
+    { args: { id: 'a/b' }, field: 'id' },
+  ],
+  'datasets:synth': [
+    { args: { size: 'huge' }, field: 'size' },
+    { args: { seed: -1 }, field: 'seed' },
+    { args: { seed: 1.5 }, field: 'seed' },
+  ],
+  'presets:list': [{ args: { name: 1 }, field: 'name' }],
+  'runs:validate': [{ args: {}, field: 'config' }],
+  'runs:create': [
+    { args: { config: { ...validConfig, epochs: NaN_ } }, field: 'config.epochs' },
+    { args: { config: { ...validConfig, epochs: 0 } }, field: 'config.epochs' },
+    { args: { config: { ...validConfig, model: { name: 'resnet9000' } } }, field: 'config.model.name' },
+    { args: { config: { ...validConfig, model: { name: 'small', size: 8 } } }, field: 'config.model.size' },
+    { args: { config: { ...validConfig, loss: { aux: 'ial-star', alpha: -1, decay: { A: 1, lambda: 0 } } } }, field: 'config.loss.alpha' },
+    { args: { config: { ...validConfig, dataset: { id: '../other-workspace' } } }, field: 'config.dataset.id' },
+    { args: { config: { ...validConfig, optimizer: { lr: Infinity } } }, field: 'config.optimizer.lr' },
+    { args: { config: { ...validConfig, batchSize: '40' } }, field: 'config.batchSize' },
+  ],
+  'runs:list': [{ args: { limit: 3 }, field: 'limit' }],
+  'runs:get': [
+    { args: { id: '../../../etc/passwd' }, field: 'id' },
+    { args: { id: '..' }, field: 'id' },
+    { args: { id: 12 }, field: 'id' },
+  ],
+  'runs:eval': [
+    { args: { id: 'r', epoch: -1 }, field: 'epoch' },
+    { args: { id: 'r', epoch: NaN_ }, field: 'epoch' },
+    { args: { id: 'r', epoch: 1.5 }, field: 'epoch' },
+    { args: { id: 'r/../../x', epoch: 1 }, field: 'id' },
+  ],
+  'runs:predictions': [
+    { args: { id: 'r', split: 'train' }, field: 'split' },
+    { args: { id: '..\\x', split: 'test' }, field: 'id' },
+  ],
+  'runs:cancel': [{ args: { id: '/abs' }, field: 'id' }],
+  'runs:resume': [{ args: { id: '' }, field: 'id' }],
+  'runs:update': [
+    { args: { id: 'r', starred: 'yes' }, field: 'starred' },
+    { args: { id: 'r', tags: 'a,b' }, field: 'tags' },
+    { args: { id: 'r', config: {} }, field: 'config' },
+  ],
+  'runs:trash': [{ args: { id: '../..' }, field: 'id' }],
+  'runs:restore': [{ args: { id: 'a/../../b' }, field: 'id' }],
+  'runs:trashList': [{ args: { x: 1 }, field: 'x' }],
+  'runs:export': [
+    { args: { id: '../other-run' }, field: 'id' },
+    { args: { id: 'r', destination: '/tmp' }, field: 'destination' },
+  ],
+  'combine:evaluate': [
+    { args: { runA: 'a', runB: 'b', beta: 1.5 }, field: 'beta' },
+    { args: { runA: 'a', runB: 'b', beta: NaN_ }, field: 'beta' },
+    { args: { runA: '../a', runB: 'b', beta: 0.5 }, field: 'runA' },
+  ],
+  'combine:curve': [{ args: { runA: 'a' }, field: 'runB' }],
+  'combine:search': [{ args: { runA: 'a', runB: 'b', criterion: 'f1' }, field: 'criterion' }],
+  'combine:save': [
+    { args: { name: '../../x', runA: 'a', runB: 'b', beta: 0.5, chosenOn: 'manual' }, field: 'name' },
+    { args: { name: 'n', runA: 'a', runB: 'b', beta: -0.1, chosenOn: 'manual' }, field: 'beta' },
+  ],
+  'combine:list': [{ args: { name: 'x' }, field: 'name' }],
 };
 
-// Handlers that must never run for bad input: reaching one fails the test.
-const unreachable = Object.fromEntries(
-  methodNames.map((m) => [m, async () => { throw new Error(`handler ${m} ran with invalid arguments`); }]),
-) as unknown as Handlers;
-
 describe('dispatch', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
+  // Real handlers over a real (empty) workspace: whatever a bad call does, it must not write anything.
+  const ws = openWorkspace(path.join(tmp.dir, 'ws'));
+  const dispatch = createDispatcher(createHandlers({ workspace: ws, events: new EventBus(), backendPreference: 'cpu' }), () => undefined);
+
   it('has bad-argument cases for every contract method', () => {
     for (const m of methodNames) expect(badArguments[m]?.length ?? 0, m).toBeGreaterThan(0);
   });
 
   for (const method of methodNames) {
     for (const { args, field } of badArguments[method]) {
-      it(`${method} rejects ${JSON.stringify(args) ?? String(args)} naming '${field}'`, async () => {
-        const dispatch = createDispatcher(unreachable, () => undefined);
+      it(`${method} rejects ${JSON.stringify(args)?.slice(0, 90) ?? String(args)} naming '${field}'`, async () => {
         const reply = await dispatch(method, args, { transport: 'web' });
         expect(reply.ok).toBe(false);
         if (reply.ok) return;
         expect(reply.error.code).toBe('invalid-argument');
         expect(reply.error.issues?.map((i) => i.path)).toContain(field);
         expect(reply.error.message).toContain(field);
+        expect(existsSync(ws.datasetsFile)).toBe(false);
+        expect(readdirSync(ws.runs)).toEqual([]);
       });
     }
   }
 
   it('answers unknown methods without throwing', async () => {
-    const dispatch = createDispatcher(unreachable, () => undefined);
     for (const name of ['nope', '__proto__', 'constructor', 'toString', '']) {
       const reply = await dispatch(name, {}, { transport: 'ipc' });
       expect(reply).toMatchObject({ ok: false, error: { code: 'unknown-method' } });
@@ -72,6 +165,30 @@ describe('dispatch', () => {
     const crash = await throwing(new TypeError('boom'))('system:info', {}, { transport: 'web' });
     expect(crash).toMatchObject({ ok: false, error: { code: 'internal', message: 'system:info: boom' } });
     expect(logs.join('\n')).toContain('boom');
+  });
+
+  it('answers a missing run or dataset with not-found, not a crash', async () => {
+    expect(await dispatch('runs:get', { id: 'no-such-run' }, { transport: 'web' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await dispatch('runs:export', { id: 'no-such-run' }, { transport: 'web' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await dispatch('datasets:check', { id: 'nothing' }, { transport: 'web' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await dispatch('datasets:remove', { id: 'nothing' }, { transport: 'web' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await dispatch('combine:evaluate', { runA: 'a', runB: 'b', beta: 0.5 }, { transport: 'web' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+  });
+
+  it('the folder picker exists only in the desktop app', async () => {
+    expect(await dispatch('system:pickFolder', {}, { transport: 'web' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    const picked = createDispatcher(
+      createHandlers({ workspace: ws, events: new EventBus(), pickFolder: async (title) => `/picked/for/${title}` }),
+    );
+    expect(await picked('system:pickFolder', { title: 'DFEW' }, { transport: 'ipc' })).toEqual({ ok: true, result: { path: '/picked/for/DFEW' } });
+  });
+
+  it('runs:validate reports field issues without failing', async () => {
+    const reply = await dispatch('runs:validate', { config: { ...validConfig, epochs: -2 } }, { transport: 'web' });
+    expect(reply).toMatchObject({ ok: true, result: { ok: false, issues: [{ path: 'epochs' }] } });
+    const good = await dispatch('runs:validate', { config: validConfig }, { transport: 'web' });
+    expect(good).toMatchObject({ ok: true, result: { ok: true, issues: [] } });
+    if (good.ok) expect((good.result as { model: { params: number } }).model.params).toBeGreaterThan(1000);
   });
 
   it('every method has a summary', () => {

@@ -1,0 +1,234 @@
+/**
+ * The batch loader the trainer pulls from: clips -> sampled frames -> (cached) decode -> augmentation ->
+ * Float32 [B, T, H, W, 3] in [0, 1] (no mean/std normalisation, as the reference code), with the next
+ * batch prepared while the current one is consumed.
+ *
+ * Randomness is per clip, derived from (seed, epoch, clip id): the same seed gives the same batches
+ * whatever the concurrency. With a cache, a clip's first visit in training decodes all of its frames
+ * (`cacheFill: 'all'`), so later epochs never decode a JPEG even though they sample other frames;
+ * evaluation only needs the segment centres and caches just those.
+ */
+import os from 'node:os';
+import { DEFAULT_AUGMENT, drawAugmentParams, resolveAugmentConfig, writeAugmentedFrame, writeFrameUnit, type AugmentConfig } from './augment';
+import { FrameCache, fingerprintClips } from './cache';
+import { mapLimit } from './frame-files';
+import { decodeFrames, normaliseSize, type FrameSize } from './frames';
+import { createRng, hashSeed, shuffleInPlace } from './rng';
+import { sampleFrameIndices } from './sampling';
+import type { ClipRecord } from './types';
+
+/** Frames decoded per sharp call. */
+const DECODE_CHUNK = 32;
+
+export interface ClipLoaderOptions {
+  clips: readonly ClipRecord[];
+  /** Frames per clip (T). Default 16. */
+  frames?: number;
+  /** Output frame size; a number means square. Default 112. */
+  size?: number | FrameSize;
+  /** Training: random frame per segment, augmentation, shuffled order. Evaluation: centres, no augmentation. */
+  training: boolean;
+  /** Augmentation overrides (training only); `false` disables it. */
+  augment?: Partial<AugmentConfig> | false;
+  seed?: number;
+  /** Default 40 (the paper's batch size). */
+  batchSize?: number;
+  /** `<workspace>/cache`; no caching when absent. */
+  cacheDir?: string;
+  /** Dataset fingerprint (fingerprintDataset) so folds share a cache; computed from `clips` when absent. */
+  cacheKey?: string;
+  /** Frames a cache miss decodes and stores: every frame of the clip, or only the sampled ones. */
+  cacheFill?: 'all' | 'sampled';
+  /** Clips prepared in parallel. Default: the machine's parallelism. */
+  concurrency?: number;
+  /** Shuffle each epoch (default: when training). */
+  shuffle?: boolean;
+  /** Drop a last, smaller batch. Default false. */
+  dropLast?: boolean;
+  /**
+   * Called for a clip that cannot be loaded (e.g. a frame that fails to decode); the clip is left out of
+   * its batch. Without it, such a clip rejects the epoch with an error naming the clip and file.
+   */
+  onBadClip?: (clipId: string, error: Error) => void;
+}
+
+export interface ClipBatch {
+  /** [B, T, H, W, 3], values in [0, 1]. */
+  x: Float32Array;
+  shape: [number, number, number, number, 3];
+  labels: Int32Array;
+  ids: string[];
+  /** Per clip: how many of the T frames are repeats (clip shorter than T). */
+  padded: Int32Array;
+}
+
+export interface LoaderStats {
+  clipsLoaded: number;
+  framesDecoded: number;
+  framesFromCache: number;
+  cacheWriteErrors: number;
+  badClips: number;
+  /** Set when a cache was asked for but could not be opened (the loader then decodes every time). */
+  cacheDisabled?: string;
+}
+
+export interface ClipLoader {
+  readonly batchesPerEpoch: number;
+  readonly size: FrameSize;
+  readonly frames: number;
+  /** Batches of epoch `n` (0-based), prefetching one batch ahead. */
+  epoch(n: number): AsyncGenerator<ClipBatch, void, undefined>;
+  stats(): LoaderStats;
+  /** Waits for pending cache writes. */
+  flush(): Promise<void>;
+}
+
+export class ClipLoadError extends Error {
+  constructor(
+    readonly clipId: string,
+    cause: Error,
+  ) {
+    super(`clip ${clipId}: ${cause.message}`);
+    this.name = 'ClipLoadError';
+  }
+}
+
+export function createClipLoader(options: ClipLoaderOptions): ClipLoader {
+  const frames = options.frames ?? 16;
+  if (!Number.isInteger(frames) || frames < 1) throw new Error(`frames must be a positive integer, got ${frames}`);
+  const size = normaliseSize(options.size);
+  const batchSize = options.batchSize ?? 40;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  const training = options.training;
+  const augment = training && options.augment !== false ? resolveAugmentConfig(options.augment || DEFAULT_AUGMENT) : undefined;
+  const seed = options.seed ?? 0;
+  const concurrency = Math.max(1, options.concurrency ?? os.availableParallelism());
+  const shuffle = options.shuffle ?? training;
+  const cacheFill = options.cacheFill ?? (training ? 'all' : 'sampled');
+  const clips = [...options.clips];
+  const frameBytes = size.width * size.height * 3;
+  const clipFloats = frames * frameBytes;
+  const stats: LoaderStats = { clipsLoaded: 0, framesDecoded: 0, framesFromCache: 0, cacheWriteErrors: 0, badClips: 0 };
+  const pendingWrites = new Set<Promise<void>>();
+
+  let cachePromise: Promise<FrameCache | undefined> | undefined;
+  // A cache that cannot be opened (read-only disk, full disk) slows the run down; it must not stop it.
+  const cache = () =>
+    (cachePromise ??= options.cacheDir
+      ? (async () => FrameCache.open(options.cacheDir!, options.cacheKey ?? (await fingerprintClips(clips)), size))().catch((err: Error) => {
+          stats.cacheDisabled = `frame cache unavailable, decoding every epoch: ${err.message}`;
+          return undefined;
+        })
+      : Promise.resolve(undefined));
+
+  /** The clip's frames at `indices` as RGB uint8 at `size`, from the cache or decoded. */
+  async function clipFrames(clip: ClipRecord, indices: number[]): Promise<Map<number, Uint8Array>> {
+    const store = await cache();
+    const wanted = [...new Set(indices)];
+    const cached = store ? await store.read(clip, wanted) : { frames: new Map<number, Uint8Array>(), stored: [] as number[] };
+    stats.framesFromCache += cached.frames.size;
+    const missing = wanted.filter((i) => !cached.frames.has(i));
+    if (missing.length === 0) return cached.frames;
+    const storedSet = new Set(cached.stored);
+    const toDecode = store && cacheFill === 'all' ? clip.framePaths.map((_, i) => i).filter((i) => !storedSet.has(i)) : missing;
+    const decoded = new Map<number, Uint8Array>();
+    // In chunks, so a 700-frame clip does not hold 700 full-size decoded frames at once.
+    for (let c = 0; c < toDecode.length; c += DECODE_CHUNK) {
+      const chunk = toDecode.slice(c, c + DECODE_CHUNK);
+      const rgb = await decodeFrames(chunk.map((i) => clip.framePaths[i]), size);
+      chunk.forEach((i, k) => decoded.set(i, rgb[k]));
+    }
+    stats.framesDecoded += toDecode.length;
+    if (store) {
+      // Not awaited: the batch does not wait for the disk. flush() does.
+      const write = store
+        .write(clip, decoded, cached.stored)
+        .catch(() => void stats.cacheWriteErrors++)
+        .finally(() => pendingWrites.delete(write));
+      pendingWrites.add(write);
+    }
+    const out = cached.frames;
+    for (const i of missing) out.set(i, decoded.get(i)!);
+    return out;
+  }
+
+  async function loadClipInto(clip: ClipRecord, epoch: number, x: Float32Array, slot: number): Promise<number> {
+    if (clip.framePaths.length === 0) throw new Error('has no frames');
+    const rng = createRng(hashSeed(seed, epoch, clip.id));
+    const sample = sampleFrameIndices(clip.framePaths.length, frames, training ? 'train' : 'eval', rng);
+    const params = augment ? drawAugmentParams(size.width, size.height, augment, rng) : undefined;
+    const pixels = await clipFrames(clip, sample.indices);
+    sample.indices.forEach((frameIndex, t) => {
+      const offset = slot * clipFloats + t * frameBytes;
+      const src = pixels.get(frameIndex)!;
+      if (params) writeAugmentedFrame(src, size.width, size.height, params, x, offset);
+      else writeFrameUnit(src, x, offset);
+    });
+    stats.clipsLoaded++;
+    return sample.padded;
+  }
+
+  async function prepareBatch(batch: ClipRecord[], epoch: number): Promise<ClipBatch> {
+    const x = new Float32Array(batch.length * clipFloats);
+    const outcome = await mapLimit(batch, concurrency, async (clip, slot) => {
+      try {
+        return { ok: true as const, padded: await loadClipInto(clip, epoch, x, slot) };
+      } catch (err) {
+        const error = new ClipLoadError(clip.id, err as Error);
+        if (!options.onBadClip) throw error;
+        stats.badClips++;
+        options.onBadClip(clip.id, error);
+        return { ok: false as const, padded: 0 };
+      }
+    });
+    // Close the gaps left by bad clips so the batch stays dense.
+    let kept = 0;
+    batch.forEach((_, slot) => {
+      if (!outcome[slot].ok) return;
+      if (kept !== slot) x.copyWithin(kept * clipFloats, slot * clipFloats, (slot + 1) * clipFloats);
+      kept++;
+    });
+    const good = batch.filter((_, slot) => outcome[slot].ok);
+    return {
+      x: kept === batch.length ? x : x.subarray(0, kept * clipFloats),
+      shape: [kept, frames, size.height, size.width, 3],
+      labels: Int32Array.from(good.map((c) => c.label)),
+      ids: good.map((c) => c.id),
+      padded: Int32Array.from(outcome.filter((o) => o.ok).map((o) => o.padded)),
+    };
+  }
+
+  const batchesPerEpoch = dropLast(clips.length, batchSize, options.dropLast ?? false);
+
+  async function* epoch(n: number): AsyncGenerator<ClipBatch, void, undefined> {
+    const order = shuffle ? shuffleInPlace([...clips], createRng(hashSeed(seed, 'shuffle', n))) : clips;
+    const batches: ClipRecord[][] = [];
+    for (let k = 0; k < batchesPerEpoch; k++) batches.push(order.slice(k * batchSize, (k + 1) * batchSize));
+    let next: Promise<ClipBatch> | undefined = batches.length ? prepareBatch(batches[0], n) : undefined;
+    try {
+      for (let k = 0; k < batches.length; k++) {
+        const current: ClipBatch = await next!;
+        next = k + 1 < batches.length ? prepareBatch(batches[k + 1], n) : undefined;
+        yield current;
+      }
+    } finally {
+      // A consumer that stops early must not leave an unobserved rejection behind.
+      next?.catch(() => undefined);
+    }
+  }
+
+  return {
+    batchesPerEpoch,
+    size,
+    frames,
+    epoch,
+    stats: () => ({ ...stats }),
+    flush: async () => {
+      while (pendingWrites.size) await Promise.all([...pendingWrites]);
+    },
+  };
+}
+
+function dropLast(count: number, batchSize: number, drop: boolean): number {
+  return drop ? Math.floor(count / batchSize) : Math.ceil(count / batchSize);
+}

@@ -1,0 +1,4 @@
+/** Public surface of the model zoo. */
+export { createModel, describeModel, isModelName, MODEL_NAMES, DEFAULT_MODEL_OPTIONS } from './registry';
+export type { ModelName, CreateModelOptions } from './registry';
+export type { DferModel, ForwardResult, ModelInfo, ModelOptions } from './model';

@@ -1,0 +1,136 @@
+/**
+ * Conv2DBackpropInput for wasm, replacing the stock kernel (a scalar C++ loop, several times slower than
+ * the forward conv) with XNNPACK forward convolutions of dy:
+ * - stride 1: one conv with the filter flipped spatially and its in/out channels swapped;
+ * - stride s > 1: one such conv per sub-pixel phase of dx, each with only the filter taps that reach it
+ *   (conv-backprop-geometry.ts), written into dx by one JS pass per phase (phase-scatter.ts).
+ * NCHW, which the wasm forward Conv2D cannot produce anyway, is left to the stock kernel.
+ */
+import { tf } from '../tf';
+import { planInputGradAxis, type InputGradAxisPlan, type InputGradPhase } from './conv-backprop-geometry';
+import type { Pad } from './conv2d-backprop-filter';
+import { buildConvPhaseFilter } from './input-grad-filters';
+import { cropNHWC, zerosOnHeap } from './nhwc-heap-layout';
+import { scatterPhase } from './phase-scatter';
+import { composeWasmKernel, type TensorInfo, type WasmBackend, type WasmKernelComposer } from './wasm-kernel-composer';
+
+export interface InputGradProblem {
+  dy: TensorInfo;
+  filter: TensorInfo;
+  inputShape: [number, number, number, number];
+  strides: number | [number, number];
+  dilations: number | [number, number];
+  pad: Pad;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** Row and column plans of an input gradient, from the forward convolution's resolved geometry. */
+export function planInputGrad(problem: InputGradProblem, depthwise: boolean) {
+  const { dy, filter, inputShape, strides, dilations, pad, dimRoundingMode } = problem;
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape, filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, depthwise,
+  );
+  if (dy.shape[1] !== info.outHeight || dy.shape[2] !== info.outWidth || dy.shape[3] !== info.outChannels) {
+    throw new Error(`wasm training kernels: dy shape [${dy.shape}] does not match the convolution output [${info.outShape}]`);
+  }
+  const rows = planInputGradAxis({
+    inSize: info.inHeight, outSize: info.outHeight, filterSize: info.filterHeight,
+    stride: info.strideHeight, dilation: info.dilationHeight, padBefore: info.padInfo.top,
+  });
+  const cols = planInputGradAxis({
+    inSize: info.inWidth, outSize: info.outWidth, filterSize: info.filterWidth,
+    stride: info.strideWidth, dilation: info.dilationWidth, padBefore: info.padInfo.left,
+  });
+  return { info, rows, cols };
+}
+
+/** Runs one phase's forward conv of dy; the composer owns what it returns, [B, UH, UW, channels]. */
+export type PhaseConv = (dy: TensorInfo, rowPhase: InputGradPhase, colPhase: InputGradPhase) => TensorInfo;
+
+/**
+ * Assembles dx from per-phase convolutions. `multiplier` > 1 (depthwise only): each phase output has
+ * C*multiplier channels whose groups of `multiplier` are summed.
+ */
+export function inputGradFromPhases(
+  composer: WasmKernelComposer,
+  problem: InputGradProblem,
+  rows: InputGradAxisPlan,
+  cols: InputGradAxisPlan,
+  runPhase: PhaseConv,
+  multiplier: number,
+): TensorInfo {
+  const { inputShape, dy } = problem;
+  const [, inHeight, inWidth] = inputShape;
+  const cropped = (r: InputGradPhase, c: InputGradPhase) => cropNHWC(composer, dy, r.dyStart, c.dyStart, r.dyLength, c.dyLength);
+  const [onlyRow] = rows.phasePlans;
+  const [onlyCol] = cols.phasePlans;
+  // Stride 1 in both axes: the single conv's output already is dx.
+  if (rows.phases === 1 && cols.phases === 1 && onlyRow != null && onlyCol != null && multiplier === 1 && rows.phaseOutSize === inHeight && cols.phaseOutSize === inWidth) {
+    return runPhase(cropped(onlyRow, onlyCol), onlyRow, onlyCol);
+  }
+  const someAllZero = rows.phasePlans.includes(null) || cols.phasePlans.includes(null);
+  const dx = someAllZero ? zerosOnHeap(composer, inputShape) : composer.allocate(inputShape);
+  rows.phasePlans.forEach((rowPhase, rowIndex) => {
+    cols.phasePlans.forEach((colPhase, colIndex) => {
+      if (rowPhase == null || colPhase == null) return;
+      const usedDy = cropped(rowPhase, colPhase);
+      const phaseOut = runPhase(usedDy, rowPhase, colPhase);
+      // Views only now: the conv may have grown the heap.
+      scatterPhase(composer.f32(dx), inputShape, composer.f32(phaseOut), { rowPhase: rowIndex, colPhase: colIndex, rows, cols }, multiplier);
+      composer.free(phaseOut);
+      if (usedDy !== dy) composer.free(usedDy);
+    });
+  });
+  return dx;
+}
+
+/** Attributes of a phase's stride-1 aux convolution. */
+export function phaseConvAttrs(rowPhase: InputGradPhase, colPhase: InputGradPhase) {
+  return {
+    strides: [1, 1],
+    dilations: [rowPhase.auxDilation, colPhase.auxDilation],
+    pad: [[0, 0], [rowPhase.padBefore, rowPhase.padAfter], [colPhase.padBefore, colPhase.padAfter], [0, 0]],
+    dataFormat: 'NHWC',
+  };
+}
+
+export function conv2DBackpropInputOnWasm(composer: WasmKernelComposer, problem: InputGradProblem): TensorInfo {
+  const { rows, cols } = planInputGrad(problem, false);
+  return inputGradFromPhases(composer, problem, rows, cols, (usedDy, rowPhase, colPhase) => {
+    const phaseFilter = buildConvPhaseFilter(composer, problem.filter, rowPhase.sourceTaps, colPhase.sourceTaps);
+    const out = composer.run('Conv2D', { x: usedDy, filter: phaseFilter }, phaseConvAttrs(rowPhase, colPhase));
+    composer.free(phaseFilter);
+    return out;
+  }, 1);
+}
+
+/** Builds the kernel config; `stock` (the backend's own kernel) handles what the fast path does not. */
+export function makeConv2DBackpropInputConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'Conv2DBackpropInput',
+    backendName: 'wasm',
+    // The stock kernel binds its C++ function in its setupFunc, which tfjs only runs for kernels
+    // registered when the backend initialises; when we replace it before that, we must run it ourselves.
+    setupFunc: stock.setupFunc,
+    kernelFunc: (args) => {
+      const { inputs, backend, attrs } = args;
+      const a = attrs as unknown as tf.Conv2DBackpropInputAttrs & { dilations?: number | [number, number] };
+      if (a.dataFormat === 'NCHW') {
+        return stock.kernelFunc(args);
+      }
+      const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+      return composeWasmKernel(backend as WasmBackend, (composer) =>
+        conv2DBackpropInputOnWasm(composer, {
+          dy,
+          filter,
+          inputShape: a.inputShape,
+          strides: a.strides,
+          // Not part of tfjs's contract (its gradient asserts dilation 1); honoured when given.
+          dilations: a.dilations ?? 1,
+          pad: a.pad,
+          dimRoundingMode: a.dimRoundingMode,
+        }),
+      );
+    },
+  };
+}

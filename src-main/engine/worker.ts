@@ -1,0 +1,61 @@
+/**
+ * Entry of a training process: Electron's utilityProcess in the app, child_process.fork in web mode.
+ * It runs one run and reports over the parent channel; a crash here cannot take the app down, and a
+ * killed worker leaves the run `interrupted` for the next start to find.
+ *
+ * argv: --workspace <dir> --run <id>
+ */
+import type { WorkerToParent, ParentToWorker } from './worker-protocol';
+import { executeRun } from './trainer';
+import { openWorkspace } from '../workspace/workspace';
+
+interface ParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+}
+
+function arg(name: string): string {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? process.argv[i + 1] : undefined;
+  if (!v) throw new Error(`worker: missing ${name}`);
+  return v;
+}
+
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+const send = (message: WorkerToParent) => {
+  if (parentPort) parentPort.postMessage(message);
+  else process.send?.(message);
+};
+
+async function main(): Promise<void> {
+  const ws = openWorkspace(arg('--workspace'));
+  const runId = arg('--run');
+  const controller = new AbortController();
+  const onMessage = (message: ParentToWorker) => {
+    if (message?.type === 'cancel') controller.abort();
+  };
+  if (parentPort) parentPort.on('message', (e) => onMessage(e.data as ParentToWorker));
+  else process.on('message', (m) => onMessage(m as ParentToWorker));
+
+  let lastProgress = 0;
+  const status = await executeRun(ws, runId, {
+    signal: controller.signal,
+    onProgress: (progress) => {
+      // Enough for a live bar without flooding the channel.
+      const now = Date.now();
+      if (now - lastProgress < 250 && progress.batch !== progress.batches) return;
+      lastProgress = now;
+      send({ type: 'progress', runId, progress });
+    },
+    onEpoch: (record) => send({ type: 'epoch', runId, record }),
+    onLog: (line) => send({ type: 'log', runId, line }),
+  });
+  send({ type: 'done', runId, status });
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((err) => {
+    send({ type: 'log', runId: process.argv[process.argv.indexOf('--run') + 1] ?? '', line: `worker error: ${(err as Error).stack ?? err}` });
+    process.exit(1);
+  });

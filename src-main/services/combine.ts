@@ -1,0 +1,69 @@
+/**
+ * Model combination over stored predictions (runs/<id>/predictions/<split>.json): evaluate a given beta,
+ * the whole beta curve, or choose beta on the runs' validation hold-out and report it on their test fold.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import {
+  betaGrid,
+  evaluateCombination,
+  reportCombinationOnTest,
+  searchBeta,
+  type BetaCriterion,
+  type CombinationEvaluation,
+  type CombinationTestReport,
+  type SplitLabels,
+  type SplitProbabilities,
+} from '../engine/combine';
+import type { PredictionsRecord } from '../workspace/run-records';
+import { runDir, RunStoreError } from '../workspace/runs';
+import type { Workspace } from '../workspace/workspace';
+
+export async function loadPredictions(ws: Workspace, runId: string, split: string): Promise<PredictionsRecord> {
+  const file = path.join(runDir(ws, runId), 'predictions', `${split}.json`);
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as PredictionsRecord;
+  } catch {
+    throw new RunStoreError(
+      'not-found',
+      split === 'validation'
+        ? `run ${runId} has no validation predictions: train it with dataset.validationFraction > 0 to choose beta honestly`
+        : `run ${runId} has no ${split} predictions yet (${file})`,
+    );
+  }
+}
+
+function asSplit(p: PredictionsRecord, split: string): { probs: SplitProbabilities; labels: SplitLabels } {
+  return {
+    probs: { split, model: p.run, clipIds: p.clipIds, probabilities: p.probabilities },
+    labels: { split, clipIds: p.clipIds, labels: p.targets },
+  };
+}
+
+export async function combineRuns(ws: Workspace, runA: string, runB: string, beta: number, split = 'test'): Promise<CombinationEvaluation> {
+  const [a, b] = await Promise.all([loadPredictions(ws, runA, split), loadPredictions(ws, runB, split)]);
+  const A = asSplit(a, split);
+  return evaluateCombination(A.probs, asSplit(b, split).probs, A.labels, beta);
+}
+
+/** Every beta of the grid on one split (the curve a researcher looks at; not for choosing beta on test). */
+export async function betaCurve(ws: Workspace, runA: string, runB: string, split = 'test', step = 0.05): Promise<CombinationEvaluation[]> {
+  const [a, b] = await Promise.all([loadPredictions(ws, runA, split), loadPredictions(ws, runB, split)]);
+  const A = asSplit(a, split);
+  const B = asSplit(b, split);
+  return betaGrid(step).map((beta) => evaluateCombination(A.probs, B.probs, A.labels, beta));
+}
+
+/** Chooses beta on the validation hold-out, then reports it once on the test fold. */
+export async function chooseBetaOnValidation(ws: Workspace, runA: string, runB: string, criterion: BetaCriterion = 'uar'): Promise<CombinationTestReport> {
+  const [va, vb, ta, tb] = await Promise.all([
+    loadPredictions(ws, runA, 'validation'),
+    loadPredictions(ws, runB, 'validation'),
+    loadPredictions(ws, runA, 'test'),
+    loadPredictions(ws, runB, 'test'),
+  ]);
+  const V = asSplit(va, 'validation');
+  const T = asSplit(ta, 'test');
+  const selection = searchBeta(V.probs, asSplit(vb, 'validation').probs, V.labels, { criterion });
+  return reportCombinationOnTest(selection, T.probs, asSplit(tb, 'test').probs, T.labels);
+}

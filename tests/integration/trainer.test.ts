@@ -1,0 +1,102 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DfewSpecSchema } from '../../src-main/data/spec';
+import { generateSyntheticDfew } from '../../src-main/data/synth/generate';
+import { loadCheckpoint } from '../../src-main/engine/checkpoint';
+import { resolveRunConfig } from '../../src-main/engine/run-setup';
+import { executeRun } from '../../src-main/engine/trainer';
+import { initBackend } from '../../src-main/engine/backend';
+import { tf } from '../../src-main/engine/tf';
+import { registerDataset } from '../../src-main/workspace/datasets-registry';
+import type { EvalRecord, MetricRecord, PredictionsRecord } from '../../src-main/workspace/run-records';
+import { createRunFolder, readMetrics, readStatus } from '../../src-main/workspace/runs';
+import { openWorkspace, type Workspace } from '../../src-main/workspace/workspace';
+import { tempDir } from '../helpers/tmp';
+
+describe('training a run in-process (wasm backend)', () => {
+  const tmp = tempDir('dfer-train-');
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    ws = openWorkspace(path.join(tmp.dir, 'ws'));
+    const out = path.join(ws.datasets, 'synthetic');
+    await generateSyntheticDfew({ outDir: out, size: 'tiny', seed: 3, frameSize: 32 });
+    await registerDataset(ws, DfewSpecSchema.parse({ kind: 'dfew', root: out, name: 'synthetic' }), { id: 'synthetic' });
+  }, 120_000);
+  afterAll(() => tmp.cleanup());
+
+  it('trains small for 2 epochs and writes every record', async () => {
+    const { resolved } = await resolveRunConfig(ws, {
+      name: 'tiny wasm',
+      dataset: { id: 'synthetic', split: 'set_1', validationFraction: 0.2 },
+      model: { name: 'small', frames: 4, size: 32 },
+      loss: { aux: 'ial-star', alpha: 0.7, decay: { A: 1, lambda: 0.03 } },
+      epochs: 2,
+      batchSize: 8,
+      microBatch: 4,
+      backend: 'wasm',
+      seed: 5,
+    });
+    const dir = await createRunFolder(ws, resolved);
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const lines: string[] = [];
+    const final = await executeRun(ws, resolved.id, { onLog: (l) => lines.push(l) });
+    expect(final.state, final.reason ?? lines.join('\n')).toBe('done');
+    expect(tf.memory().numTensors).toBe(before);
+
+    const metrics: MetricRecord[] = await readMetrics(dir);
+    expect(metrics.map((m) => m.epoch)).toEqual([0, 1]);
+    for (const m of metrics) {
+      expect(Number.isFinite(m.train.loss)).toBe(true);
+      expect(m.train.auxWeight).toBeCloseTo(0.7 * Math.exp(-0.03 * m.phaseEpoch), 6);
+      expect(m.test!.war).toBeGreaterThanOrEqual(0);
+      expect(m.validation).toBeDefined();
+    }
+    const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    expect(config.backend.selected).toBe('wasm');
+    expect(config.microBatch).toBe(4);
+    expect(config.clips.validation).toBeGreaterThan(0);
+    const evalRecord: EvalRecord = JSON.parse(readFileSync(path.join(dir, 'eval', 'epoch-001.json'), 'utf8'));
+    expect(evalRecord.confusion.flat().reduce((a, b) => a + b, 0)).toBe(evalRecord.clips);
+    expect(evalRecord.perIntensity).toBeDefined();
+    const preds: PredictionsRecord = JSON.parse(readFileSync(path.join(dir, 'predictions', 'test.json'), 'utf8'));
+    expect(preds.clipIds.length).toBe(evalRecord.clips);
+    for (const row of preds.probabilities) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    const ckpt = await loadCheckpoint(dir);
+    expect(ckpt!.state.epoch).toBe(1);
+    ckpt!.weights.forEach((t) => t.dispose());
+    expect(existsSync(path.join(dir, 'summary.json'))).toBe(true);
+    expect((await readStatus(dir)).state).toBe('done');
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp'))).toEqual([]);
+  });
+
+  it('the same seed, config and backend give the same first-epoch metrics; another seed does not', async () => {
+    await initBackend('wasm');
+    const firstEpoch = async (seed: number) => {
+      const { resolved } = await resolveRunConfig(ws, {
+        dataset: { id: 'synthetic', split: 'set_3' },
+        model: { name: 'small', frames: 4, size: 32 },
+        loss: { aux: 'ial-star', alpha: 0.7, decay: { A: 1, lambda: 0.03 } },
+        epochs: 1,
+        batchSize: 8,
+        microBatch: 8,
+        backend: 'wasm',
+        seed,
+      });
+      const dir = await createRunFolder(ws, resolved);
+      const status = await executeRun(ws, resolved.id);
+      expect(status.state, status.reason).toBe('done');
+      const [m] = await readMetrics(dir);
+      return { loss: m!.train.loss, test: m!.test, preds: readFileSync(path.join(dir, 'predictions', 'test.json'), 'utf8').replace(/"run": "[^"]+"/, '') };
+    };
+    const a = await firstEpoch(11);
+    const b = await firstEpoch(11);
+    const c = await firstEpoch(12);
+    expect(b.loss).toBe(a.loss);
+    expect(b.test).toEqual(a.test);
+    expect(b.preds).toBe(a.preds);
+    expect(c.loss).not.toBe(a.loss);
+  });
+});

@@ -1,0 +1,76 @@
+/** Shared helpers for the wasm gradient-kernel tests: seeded data, backend switching, error norms. */
+import { tf } from '../../../src-main/engine/tf';
+
+/** mulberry32: a tiny seeded PRNG, so every random shape and value reproduces. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomInt(random: () => number, min: number, max: number): number {
+  return min + Math.floor(random() * (max - min + 1));
+}
+
+export function pick<T>(random: () => number, options: readonly T[]): T {
+  return options[Math.floor(random() * options.length)];
+}
+
+export function randomValues(random: () => number, shape: number[]): Float32Array {
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = random() * 2 - 1;
+  return values;
+}
+
+/** ||actual - expected|| / max(||expected||, 1e-12): the acceptance metric for every kernel. */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return Infinity;
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff += (actual[i] - expected[i]) ** 2;
+    norm += expected[i] ** 2;
+  }
+  return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-12);
+}
+
+export const TOLERANCE = 1e-4;
+
+export interface HostTensor {
+  shape: number[];
+  values: Float32Array | Int32Array;
+  dtype?: 'float32' | 'int32';
+}
+
+export interface KernelResult {
+  shape: number[];
+  values: Float32Array;
+}
+
+/** Runs one kernel through the engine on the given backend, from host data, and reads the result back. */
+export async function runKernelOn(
+  backend: 'cpu' | 'wasm',
+  kernelName: string,
+  inputs: Record<string, HostTensor>,
+  attrs: Record<string, unknown>,
+): Promise<KernelResult> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const [name, host] of Object.entries(inputs)) tensors[name] = tf.tensor(host.values, host.shape, host.dtype ?? 'float32');
+    const out = tf.engine().runKernel(kernelName, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
+    return { shape: out.shape, values: Float32Array.from(out.dataSync()) };
+  });
+}
+
+/** Runs `compute` on a backend and returns every output tensor's values (host copies). */
+export async function computeOn(backend: 'cpu' | 'wasm', compute: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => compute().map((t) => Float32Array.from(t.dataSync())));
+}
+
