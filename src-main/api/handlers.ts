@@ -16,7 +16,7 @@ import { resolveRunConfig, RunSetupError } from '../engine/run-setup';
 import { tf } from '../engine/tf';
 import { betaCurve, chooseBetaOnValidation, combineRuns, loadPredictions } from '../services/combine';
 import { listCombinations, saveCombination } from '../services/combinations';
-import { addDataset, checkRegisteredDataset, generateBuiltinDataset } from '../services/datasets';
+import { addDataset, checkRegisteredDataset, DatasetLayoutError, generateBuiltinDataset } from '../services/datasets';
 import type { RunQueue } from '../services/run-queue';
 import { DatasetRegistryError, readRegistry, removeDataset, type RegisteredDataset } from '../workspace/datasets-registry';
 import type { ResolvedRunConfig } from '../workspace/run-records';
@@ -85,6 +85,9 @@ async function mapped<T>(method: string, work: () => Promise<T>): Promise<T> {
     if (err instanceof ApiError) throw err;
     if (err instanceof RunStoreError || err instanceof DatasetRegistryError) {
       throw new ApiError(err.code === 'invalid' ? 'invalid-argument' : err.code, err.message);
+    }
+    if (err instanceof DatasetLayoutError) {
+      throw new ApiError('invalid-argument', `${method}: ${err.field}: ${err.message}`, [{ path: err.field, message: err.message }]);
     }
     if (err instanceof RunSetupError) {
       const field = err.field ? `config.${err.field}` : 'config';

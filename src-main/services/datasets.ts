@@ -11,13 +11,22 @@ import type { SyntheticSize } from '../data/synth/dataset-plan';
 import { BUILTIN_DATASET_ID, getDataset, readRegistry, registerDataset, type RegisteredDataset } from '../workspace/datasets-registry';
 import type { Workspace } from '../workspace/workspace';
 
+/** The folder exists but does not hold the layout its kind promises. */
+export class DatasetLayoutError extends Error {
+  readonly field = 'spec.root';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatasetLayoutError';
+  }
+}
+
 export async function addDataset(ws: Workspace, specInput: DatasetSpecInput, id?: string): Promise<RegisteredDataset> {
   const spec = DatasetSpecSchema.parse(specInput);
   // Open it once so a wrong root or layout is reported now, not at the first run.
   const index = await openDataset(spec);
   const fatal = index.problems.filter((p) => p.severity === 'error' && !p.clipId);
   if (index.clips.length === 0 && fatal.length > 0) {
-    throw new Error(`${spec.root} does not look like a ${spec.kind} dataset: ${fatal.slice(0, 3).map((p) => p.message).join('; ')}`);
+    throw new DatasetLayoutError(`${spec.root} does not look like a ${spec.kind} dataset: ${fatal.slice(0, 3).map((p) => p.message).join('; ')}`);
   }
   return registerDataset(ws, spec, { id });
 }

@@ -54,7 +54,7 @@ describe('app shell in Chromium via web mode', () => {
   it('shows no areas that are not built yet', async () => {
     const labels = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
     for (const label of labels) {
-      await page.getByRole('link', { name: label }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
       await expect.poll(() => page.locator('main h1').textContent()).toBe(label);
     }
   });

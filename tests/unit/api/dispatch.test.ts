@@ -175,6 +175,14 @@ describe('dispatch', () => {
     expect(await dispatch('combine:evaluate', { runA: 'a', runB: 'b', beta: 0.5 }, { transport: 'web' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
   });
 
+  it('datasets:add names spec.root when the folder is not a dataset of that kind', async () => {
+    const empty = path.join(tmp.dir, 'empty-folder');
+    (await import('node:fs')).mkdirSync(empty);
+    const reply = await dispatch('datasets:add', { spec: { kind: 'dfew', root: empty } }, { transport: 'web' });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'invalid-argument', issues: [{ path: 'spec.root' }] } });
+    expect(existsSync(ws.datasetsFile)).toBe(false);
+  });
+
   it('the folder picker exists only in the desktop app', async () => {
     expect(await dispatch('system:pickFolder', {}, { transport: 'web' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
     const picked = createDispatcher(
