@@ -1,6 +1,35 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import type { Plugin } from 'vite';
+
+/**
+ * Face detection in the Clips view runs offline: the tiny face detector's weights (face-api) and the
+ * WebAssembly binaries of its tfjs backend ship with the renderer under `models/`, served from the app's
+ * own origin (the CSP allows same-origin fetch and 'wasm-unsafe-eval' only).
+ */
+function faceDetectorAssets(): Plugin {
+  const files: Record<string, string> = {
+    'models/face-api/tiny_face_detector_model-weights_manifest.json': 'node_modules/@vladmandic/face-api/model/tiny_face_detector_model-weights_manifest.json',
+    'models/face-api/tiny_face_detector_model.bin': 'node_modules/@vladmandic/face-api/model/tiny_face_detector_model.bin',
+    'models/tfjs-wasm/tfjs-backend-wasm.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
+    'models/tfjs-wasm/tfjs-backend-wasm-simd.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+  };
+  return {
+    name: 'dfer-face-detector-assets',
+    generateBundle() {
+      for (const [fileName, from] of Object.entries(files)) this.emitFile({ type: 'asset', fileName, source: readFileSync(resolve(__dirname, from)) });
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const from = files[(req.url ?? '').split('?')[0]!.replace(/^\/+/, '')];
+        if (!from) return next();
+        res.end(readFileSync(resolve(__dirname, from)));
+      });
+    },
+  };
+}
 
 // electron-vite's defaults are src/main, src/preload, src/renderer; this project keeps everything that
 // runs in Node under src-main/ (see README "Architecture"), so every entry is explicit.
@@ -37,6 +66,6 @@ export default defineConfig({
       outDir: resolve(__dirname, 'out/renderer'),
       rolldownOptions: { input: resolve(__dirname, 'src-renderer/index.html') },
     },
-    plugins: [svelte({ configFile: resolve(__dirname, 'svelte.config.js') })],
+    plugins: [svelte({ configFile: resolve(__dirname, 'svelte.config.js') }), faceDetectorAssets()],
   },
 });

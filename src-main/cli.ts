@@ -11,8 +11,11 @@ import { EventBus } from './api/events';
 import { createHandlers, systemInfo, type Services } from './api/handlers';
 import type { SystemInfo } from './api/contract';
 import type { BackendPreference } from './engine/backend';
+import { registerBenchCommand } from './cli/bench';
+import { registerClipCommands } from './cli/clips';
 import { registerDatasetCommands } from './cli/datasets';
 import { registerEvaluateCommands } from './cli/evaluate';
+import { registerPredictCommands } from './cli/predict';
 import { registerTrainCommands } from './cli/train';
 import { forkWorker } from './services/fork-worker';
 import { RunQueue } from './services/run-queue';
@@ -99,6 +102,9 @@ export function buildProgram(): Command {
   registerDatasetCommands(program);
   registerTrainCommands(program);
   registerEvaluateCommands(program);
+  registerBenchCommand(program);
+  registerPredictCommands(program);
+  registerClipCommands(program);
   return program;
 }
 

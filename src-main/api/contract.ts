@@ -12,9 +12,10 @@ import { z } from 'zod';
 import type { CombinationEvaluation, CombinationTestReport } from '../engine/combine';
 import { runConfigSchema } from '../engine/run-config';
 import type { EvalRecord, MetricRecord, PredictionsRecord, ResolvedRunConfig, RunProgress, RunStatus, RunSummary } from '../workspace/run-records';
-import type { CheckReportDto, ConfigValidation, DatasetEntry, PresetDto, SavedCombination } from './types';
+import type { CheckReportDto, ClipFrame, ClipPredictionReport, ClipSummary, ConfigValidation, DatasetEntry, PresetDto, SavedCombination } from './types';
 
 export type { CheckReportDto, ConfigValidation, DatasetEntry, PresetDto, SavedCombination } from './types';
+export type { ClipFrame, ClipModelPrediction, ClipPredictionReport, ClipPredictionRow, ClipSummary, IntensityName, PredictionModel } from './types';
 export type { CombinationEvaluation, CombinationTestReport } from '../engine/combine';
 export type { EvalRecord, MetricRecord, PredictionsRecord, ResolvedRunConfig, RunProgress, RunStatus, RunSummary } from '../workspace/run-records';
 export type { RunConfig, RunConfigInput } from '../engine/run-config';
@@ -115,6 +116,74 @@ const runsUpdate = z.strictObject({
   archived: z.boolean().optional(),
 });
 const twoRuns = { runA: runId, runB: runId };
+const clipId = folderId('clip');
+/** Bytes as base64 (no data: prefix). */
+const base64 = (what: string, maxChars: number) =>
+  z
+    .string()
+    .min(4, { error: `${what} must not be empty` })
+    .max(maxChars, { error: `${what} is too large (at most ${Math.floor((maxChars * 3) / 4 / 1024 / 1024)} MB)` })
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, { error: `${what} must be base64 (without a data: prefix)` });
+const intensity = z.enum(['low', 'mid', 'high']);
+const clipLabel = z.string().trim().min(1, { error: 'label must not be empty' }).max(60);
+const clipSubject = z.string().trim().max(200);
+const clipNotes = z.string().max(10_000);
+const faceBox = z.strictObject({
+  /** 1-based frame number. */
+  frame: z.number().int().min(1),
+  x: z.number().finite().min(0),
+  y: z.number().finite().min(0),
+  width: z.number().finite().positive(),
+  height: z.number().finite().positive(),
+  score: z.number().min(0).max(1).optional(),
+});
+const clipsSave = z.strictObject({
+  /** Generated from the time, label and intensity when absent. */
+  id: clipId.optional(),
+  label: clipLabel,
+  intensity,
+  subject: clipSubject.optional(),
+  notes: clipNotes.default(''),
+  fps: z.number().finite().positive().max(240),
+  source: z.enum(['camera', 'video', 'frames']).default('camera'),
+  /** The face crops as base64 JPEG, in time order, all of one size. */
+  frames: z.array(base64('a frame', 4_000_000)).min(1, { error: 'a clip needs at least one frame' }).max(2000),
+  /** The original recording (MediaRecorder WebM) as base64, for playback. */
+  webm: base64('the recording', 12_000_000).optional(),
+  /** Detector boxes in the camera frame's pixels, one per frame where a face was found. */
+  faceBoxes: z.array(faceBox).max(2000).default([]),
+});
+const clipsImport = z.strictObject({
+  /** A video file or a folder of frames on the machine the workbench runs on. */
+  path: z
+    .string()
+    .min(1, { error: 'path must not be empty' })
+    .max(4096)
+    .refine((s) => !s.includes('\0'), { error: 'path must not contain NUL characters' })
+    .refine((s) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(s), { error: 'path must be absolute' }),
+  id: clipId.optional(),
+  label: clipLabel,
+  intensity,
+  subject: clipSubject.optional(),
+  notes: clipNotes.default(''),
+  /** Frames per second taken from a video. */
+  fps: z.number().int().min(1).max(60).default(10),
+  /** Side of the square face crops. */
+  size: z.number().int().min(16).max(448).default(112),
+});
+const clipsUpdate = z.strictObject({ id: clipId, label: clipLabel.optional(), intensity: intensity.optional(), subject: clipSubject.optional(), notes: clipNotes.optional() });
+const predictClips = z
+  .strictObject({
+    /** 1-4 runs side by side (their last checkpoints); may be empty when a combination is given. */
+    runs: z.array(runId).max(4, { error: 'at most 4 runs side by side' }).default([]),
+    /** A saved combination (combine:save), predicted as beta*A + (1-beta)*B. */
+    combination: folderId('combination').optional(),
+    /** Recorded clips (clips:list), in the table's order. */
+    clips: z.array(clipId).min(1, { error: 'pick at least one clip' }).max(500),
+  })
+  .refine((a) => a.runs.length > 0 || a.combination !== undefined, { path: ['runs'], error: 'give 1-4 runs or a saved combination' })
+  .refine((a) => new Set(a.runs).size === a.runs.length, { path: ['runs'], error: 'a run is listed twice' })
+  .refine((a) => new Set(a.clips).size === a.clips.length, { path: ['clips'], error: 'a clip is listed twice' });
 
 export const contract = {
   'system:info': method<SystemInfo>()(noArgs, 'What `dfer info` shows: compute backend with reasons, versions, workspace path.'),
@@ -181,6 +250,36 @@ export const contract = {
     'Save a combination under a name (usable for prediction like a run).',
   ),
   'combine:list': method<SavedCombination[]>()(noArgs, 'Saved combinations.'),
+
+  'camera:hold': method<{ held: boolean; gated: boolean }>()(
+    z.strictObject({ on: z.boolean() }),
+    "Open (on) or close the desktop app's camera permission gate while the record view shows the camera; web mode answers gated: false.",
+  ),
+
+  'clips:list': method<ClipSummary[]>()(noArgs, 'Recorded clips, newest first, with label, intensity, subject and whether a face was found.'),
+  'clips:save': method<ClipSummary>()(
+    clipsSave,
+    'Save a recorded clip (face crops as JPEG, optional WebM, label, intensity): written whole or not at all.',
+  ),
+  'clips:import': method<ClipSummary>()(
+    clipsImport,
+    'Import a video file or a folder of frames (on this machine) as a clip: face found and cropped as when recording.',
+  ),
+  'clips:update': method<ClipSummary>()(clipsUpdate, "Edit a clip's label, intensity, subject or notes (frames stay as recorded)."),
+  'clips:delete': method<{ deleted: string }>()(z.strictObject({ id: clipId }), 'Delete a recorded clip and its files.'),
+  'clips:frame': method<ClipFrame>()(
+    z.strictObject({ id: clipId, frame: z.number().int().min(1).max(100_000).default(1) }),
+    'One frame of a clip as base64 JPEG (thumbnails).',
+  ),
+  'clips:video': method<{ id: string; mime: 'video/webm'; base64: string } | null>()(
+    z.strictObject({ id: clipId }),
+    "A clip's original recording (WebM, base64) for playback, or null when it has none.",
+  ),
+
+  'predict:clips': method<ClipPredictionReport>()(
+    predictClips,
+    "Each model's predicted class and probability of the true class on recorded clips (the paper's Table VII).",
+  ),
 } as const;
 
 // ---------------------------------------------------------------------------------------------------

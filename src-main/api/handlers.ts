@@ -16,6 +16,9 @@ import { resolveRunConfig, RunSetupError } from '../engine/run-setup';
 import { tf } from '../engine/tf';
 import { betaCurve, chooseBetaOnValidation, combineRuns, loadPredictions } from '../services/combine';
 import { listCombinations, saveCombination } from '../services/combinations';
+import { ClipStoreError, deleteClip, listClips, readClipFrame, readClipVideo, resolveRecordedClips, saveClip, updateClip } from '../services/clips';
+import { importClip } from '../services/clip-import';
+import { predictClips, PredictionError } from '../services/predict';
 import { addDataset, checkRegisteredDataset, DatasetLayoutError, generateBuiltinDataset } from '../services/datasets';
 import type { RunQueue } from '../services/run-queue';
 import { DatasetRegistryError, readRegistry, removeDataset, type RegisteredDataset } from '../workspace/datasets-registry';
@@ -51,6 +54,8 @@ export interface Services {
   queue?: RunQueue;
   /** The OS folder picker; only the desktop app has one. */
   pickFolder?: (title: string) => Promise<string | null>;
+  /** The camera permission gate; only the desktop app has one (a browser asks its user itself). */
+  camera?: { hold: (on: boolean) => boolean };
 }
 
 export async function systemInfo(services: Services, transport: SystemInfo['transport']): Promise<SystemInfo> {
@@ -89,11 +94,28 @@ async function mapped<T>(method: string, work: () => Promise<T>): Promise<T> {
     if (err instanceof DatasetLayoutError) {
       throw new ApiError('invalid-argument', `${method}: ${err.field}: ${err.message}`, [{ path: err.field, message: err.message }]);
     }
+    if (err instanceof PredictionError || err instanceof ClipStoreError) {
+      const code = err.code === 'invalid' ? 'invalid-argument' : err.code;
+      throw new ApiError(code, `${method}: ${err.field}: ${err.message}`, [{ path: err.field, message: err.message }]);
+    }
     if (err instanceof RunSetupError) {
       const field = err.field ? `config.${err.field}` : 'config';
       throw new ApiError('invalid-argument', `${method}: ${field}: ${err.message}`, [{ path: field, message: err.message }]);
     }
     throw err;
+  }
+}
+
+/**
+ * The combination engine refuses predictions that do not line up (other clips, other order, other
+ * classes): that is the caller's choice of runs, a conflict, not a crash of the workbench.
+ */
+async function incompatible<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof RunStoreError || err instanceof ApiError || !(err instanceof Error)) throw err;
+    throw new ApiError('conflict', err.message);
   }
 }
 
@@ -219,11 +241,48 @@ export function createHandlers(services: Services): Handlers {
         return exportRunRecords(runDir(ws, id), id);
       }),
 
-    'combine:evaluate': async ({ runA, runB, beta }) => mapped('combine:evaluate', () => combineRuns(ws, runA, runB, beta)),
-    'combine:curve': async ({ runA, runB }) => mapped('combine:curve', () => betaCurve(ws, runA, runB)),
-    'combine:search': async ({ runA, runB, criterion }) => mapped('combine:search', () => chooseBetaOnValidation(ws, runA, runB, criterion)),
-    'combine:save': async (args) => mapped('combine:save', () => saveCombination(ws, args)),
+    'combine:evaluate': async ({ runA, runB, beta }) => mapped('combine:evaluate', () => incompatible(() => combineRuns(ws, runA, runB, beta))),
+    'combine:curve': async ({ runA, runB }) => mapped('combine:curve', () => incompatible(() => betaCurve(ws, runA, runB))),
+    'combine:search': async ({ runA, runB, criterion }) =>
+      mapped('combine:search', () => incompatible(() => chooseBetaOnValidation(ws, runA, runB, criterion))),
+    'combine:save': async (args) => mapped('combine:save', () => incompatible(() => saveCombination(ws, args))),
     'combine:list': async () => listCombinations(ws),
+
+    'camera:hold': async ({ on }, ctx) => {
+      if (!services.camera || ctx.transport !== 'ipc') return { held: false, gated: false };
+      return { held: services.camera.hold(on), gated: true };
+    },
+
+    'clips:list': async () => listClips(ws),
+    'clips:save': async ({ frames, webm, ...rest }) =>
+      mapped('clips:save', () =>
+        saveClip(ws, { ...rest, frames: frames.map((f) => Buffer.from(f, 'base64')), webm: webm === undefined ? undefined : Buffer.from(webm, 'base64') }),
+      ),
+    'clips:import': async ({ path: source, ...input }) =>
+      mapped('clips:import', () =>
+        withTask(services, 'clips:import', async (progress) => {
+          const { clip } = await importClip(ws, source, { ...input, backend: services.backendPreference, onProgress: (d, t) => progress(d, t) });
+          return clip;
+        }),
+      ),
+    'clips:update': async ({ id, ...changes }) => mapped('clips:update', () => updateClip(ws, id, changes)),
+    'clips:delete': async ({ id }) => mapped('clips:delete', async () => (await deleteClip(ws, id), { deleted: id })),
+    'clips:frame': async ({ id, frame }) => mapped('clips:frame', () => readClipFrame(ws, id, frame)),
+    'clips:video': async ({ id }) => mapped('clips:video', () => readClipVideo(ws, id)),
+
+    'predict:clips': async ({ runs, combination, clips: ids }) =>
+      mapped('predict:clips', async () => {
+        const { clips, labels } = await resolveRecordedClips(ws, ids);
+        const report = await withTask(services, 'predict:clips', (progress) =>
+          predictClips(ws, { runs, combination, clips, labels, backend: services.backendPreference, onProgress: (d, t) => progress(d, t) }),
+        );
+        const subjects = new Map((await listClips(ws)).map((c) => [c.id, c.subject]));
+        for (const row of report.clips) {
+          const subject = subjects.get(row.clipId);
+          if (subject) row.subject = subject;
+        }
+        return report;
+      }),
   };
 }
 

@@ -51,3 +51,91 @@ export interface SavedCombination {
   test: { war: number; uar: number; perClassRecall: (number | null)[] };
   savedAt: string;
 }
+
+export type IntensityName = 'low' | 'mid' | 'high';
+
+/** One model of a prediction table: a run's last checkpoint, or a saved combination of two runs. */
+export interface PredictionModel {
+  /** The run id, or the combination's name. */
+  id: string;
+  kind: 'run' | 'combination';
+  /** What a table header shows: the run's config name (else its id), or the combination's name. */
+  name: string;
+  /** Runs: the checkpoint's epoch (0-based) and the input the model takes. */
+  epoch?: number;
+  frames?: number;
+  size?: number;
+  /** Combinations: Y = beta * A + (1 - beta) * B (paper Eq. 8). */
+  runA?: string;
+  runB?: string;
+  beta?: number;
+}
+
+/** One model's answer on one clip. */
+export interface ClipModelPrediction {
+  /** `PredictionModel.id` of the model (predictions are in the order of `models`). */
+  model: string;
+  predicted: number;
+  predictedLabel: string;
+  /** Probability of the clip's true class; null when the clip has no label. */
+  pTrue: number | null;
+  /** Softmax probabilities, one per class of `labels`. */
+  probabilities: number[];
+}
+
+/** One row of the Table VII-like report: a clip, its label and intensity, every model's answer. */
+export interface ClipPredictionRow {
+  clipId: string;
+  label: string | null;
+  labelIndex: number | null;
+  intensity: IntensityName | null;
+  subject?: string;
+  /** Frames the clip has (the models sample their own number of frames from them). */
+  frames: number;
+  predictions: ClipModelPrediction[];
+}
+
+export interface ClipPredictionReport {
+  labels: string[];
+  models: PredictionModel[];
+  clips: ClipPredictionRow[];
+  /** The tfjs backend that computed the probabilities. */
+  backend: string;
+  createdAt: string;
+}
+
+/** A recorded clip as the Clips view lists it (meta.json plus what is on disk). */
+export interface ClipSummary {
+  id: string;
+  label: string;
+  intensity: IntensityName;
+  subject?: string;
+  notes: string;
+  fps: number;
+  createdAt: string;
+  source: 'camera' | 'video' | 'frames';
+  frameCount: number;
+  /** Frames in which the face detector found a face (the others were cropped from neighbouring boxes). */
+  faceFrames: number;
+  /** No face was found in most frames: the crops may not show a face. */
+  flagged: boolean;
+  /** The original recording (clip.webm) is kept beside the frames. */
+  hasVideo: boolean;
+  /** Size of the frames (the face crops), from the first frame. */
+  width: number;
+  height: number;
+  /** Why the recorded dataset leaves this clip out (e.g. a label outside its label map), if it does. */
+  problem?: string;
+}
+
+/** One frame of a recorded clip, for thumbnails. */
+export interface ClipFrame {
+  id: string;
+  /** 1-based. */
+  frame: number;
+  frameCount: number;
+  mime: 'image/jpeg';
+  base64: string;
+  width: number;
+  height: number;
+}

@@ -212,8 +212,9 @@ export function createClipLoader(options: ClipLoaderOptions): ClipLoader {
         yield current;
       }
     } finally {
-      // A consumer that stops early must not leave an unobserved rejection behind.
-      next?.catch(() => undefined);
+      // A consumer that stops early must not leave an unobserved rejection, or reads still running
+      // against files it may delete next: wait for the prefetched batch to settle.
+      await next?.catch(() => undefined);
     }
   }
 

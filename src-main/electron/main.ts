@@ -24,6 +24,7 @@ import {
   APP_SCHEME,
   applySessionSecurity,
   CameraGate,
+  CameraHold,
   hardenWebContents,
   isTrustedSender,
   secureWebPreferences,
@@ -66,6 +67,7 @@ async function serveAppProtocol(request: Request): Promise<Response> {
 }
 
 const camera = new CameraGate();
+const cameraHold = new CameraHold(camera);
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -96,6 +98,11 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, serveAppProtocol);
   applySessionSecurity(session.defaultSession, appOrigin, camera);
   app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, appOrigin, (u) => void shell.openExternal(u)));
+  // A page that reloads or goes away while holding the camera gives it back.
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('did-navigate', () => cameraHold.release());
+    contents.on('destroyed', () => cameraHold.release());
+  });
 
   const workspace = openWorkspace(resolveWorkspacePath({ electronUserData: app.getPath('userData') }));
   const events = new EventBus();
@@ -112,7 +119,7 @@ async function start(): Promise<void> {
       : await dialog.showOpenDialog({ title, properties: ['openDirectory'] });
     return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0]!;
   };
-  const dispatch = createDispatcher(createHandlers({ workspace, events, queue, pickFolder }));
+  const dispatch = createDispatcher(createHandlers({ workspace, events, queue, pickFolder, camera: { hold: (on) => cameraHold.set(on) } }));
   bindIpc(ipcMain, dispatch, (event) => isTrustedSender(event, appOrigin));
 
   createWindow();

@@ -57,6 +57,25 @@ export class CameraGate {
   }
 }
 
+/**
+ * The app page's hold on the camera gate (API `camera:hold`): the record view turns it on while it shows
+ * the camera and off when it leaves. On/off, not a counter, so a repeated call cannot leave the gate open;
+ * `release` drops it when the page reloads or goes away without saying so.
+ */
+export class CameraHold {
+  private held = false;
+  constructor(private readonly gate: CameraGate) {}
+  set(on: boolean): boolean {
+    if (on && !this.held) this.gate.open();
+    if (!on && this.held) this.gate.close();
+    this.held = on;
+    return this.held;
+  }
+  release(): void {
+    this.set(false);
+  }
+}
+
 /** The single permission the app ever grants: video capture, to its own origin, while the gate is open. */
 export function isPermissionAllowed(
   permission: string,

@@ -5,13 +5,17 @@
  *
  * Run (no tsx/vite-node here; Vite's module runner does the TypeScript):
  *   node -e "import('vite').then(v => v.runnerImport('./tests/bench/wasm-kernels.bench.ts'))"
- * Environment: WASM_STEPS (default 5), CPU_STEPS (default 1; a cpu step takes tens of seconds),
- * SKIP_CPU=1 to skip the cpu backend. Numbers are indicative only: the machine is shared.
+ * or through vitest (name the project, or both projects pick the file up and it runs twice):
+ *   npx vitest bench --run --project unit tests/bench/wasm-kernels.bench.ts
+ * Environment: WASM_STEPS (default 5), CPU_STEPS (default 1; at 8 clips a cpu step takes many minutes),
+ * SKIP_CPU=1 to skip the cpu backend, CLIPS (default 8) to scale the batch. Numbers are indicative
+ * only: the machine is shared, so CPU time is printed next to wall time.
  */
 import { tf } from '../../src-main/engine/tf';
 import { formatGradientProbe, probeWasmGradients, registerWasmTrainingKernels } from '../../src-main/engine/wasm';
 
-const [frames, size, classes] = [8 * 16, 112, 7];
+const clips = Number(process.env.CLIPS ?? 8);
+const [frames, size, classes] = [clips * 16, 112, 7];
 const wasmSteps = Number(process.env.WASM_STEPS ?? 5);
 const cpuSteps = Number(process.env.CPU_STEPS ?? 1);
 
@@ -120,7 +124,7 @@ async function stockComparison(stock: Map<string, tf.KernelConfig>): Promise<str
     },
     {
       kernel: 'Sum',
-      label: 'bias gradient, sum of dy [128,56,56,32] over [0,1,2]',
+      label: `bias gradient, sum of dy [${frames},56,56,32] over [0,1,2]`,
       inputs: { x: tf.randomNormal([frames, 56, 56, 32]) },
       attrs: { axis: [0, 1, 2], keepDims: false },
     },
@@ -199,7 +203,7 @@ async function main(): Promise<void> {
   const stock = new Map(['Conv2DBackpropInput', 'BatchMatMul', 'Sum'].map((name) => [name, tf.getKernel(name, 'wasm')!]));
   console.log(`\nregistered: ${registerWasmTrainingKernels().join(', ')}`);
 
-  console.log(`\nTraining step, ${frames} images of ${size}x${size}x3 (batch 8 x 16 frames):`);
+  console.log(`\nTraining step, ${frames} images of ${size}x${size}x3 (batch ${clips} x 16 frames):`);
   const wasm = await msPerStep('wasm', wasmSteps);
   console.log(`  wasm: ${wasm.wall.toFixed(0)} ms/step wall, ${wasm.cpu.toFixed(0)} ms/step CPU (mean of ${wasmSteps})`);
   if (process.env.SKIP_CPU !== '1') {
@@ -215,4 +219,10 @@ async function main(): Promise<void> {
   for (const line of await stockComparison(stock)) console.log(line);
 }
 
-await main();
+if (process.env.VITEST) {
+  // Under `vitest bench` (which picks up *.bench.ts): one run of the report, not tinybench statistics.
+  const { bench } = await import('vitest');
+  bench('wasm training kernels report', main, { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 });
+} else {
+  await main();
+}

@@ -52,7 +52,10 @@ export interface ClipTimingFacts {
 export function clipsCsv(plan: DatasetPlan, facts: ReadonlyMap<string, ClipTimingFacts>): string {
   const rows = plan.clips.map((c) => {
     const f = facts.get(c.videoName);
-    return [c.videoName, c.label, c.emotion, c.intensity.toFixed(4), c.bin, c.subject, c.frames, c.testFold, f?.onsetStart ?? '', f?.apexFrame ?? '', f ? (f.occluded ? 1 : 0) : ''].join(',');
+    // Neutral clips have no expression, hence no onset or apex.
+    const expressive = f && c.emotion !== 'Neutral';
+    const timing = expressive ? [f.onsetStart, f.apexFrame] : ['', ''];
+    return [c.videoName, c.label, c.emotion, c.intensity.toFixed(4), c.bin, c.subject, c.frames, c.testFold, ...timing, f ? (f.occluded ? 1 : 0) : ''].join(',');
   });
   return ['video_name,label,emotion,intensity,bin,subject,frames,test_fold,onset_start_frame,apex_frame,occluded', ...rows].join('\n') + '\n';
 }
@@ -120,7 +123,8 @@ Intensity: intensity.csv, header video_name,intensity,bin
   mid (1/3, 2/3] or high (2/3, 1]. At low intensity every class looks nearly neutral.
   For Neutral clips, intensity is the amplitude of their non-emotional motion (talking, brow flicks, gaze).
 
-clips.csv: per-clip facts (emotion, subject, frame count, test fold, onset and apex frame, occlusion).
+clips.csv: per-clip facts (emotion, subject, frame count, test fold, onset and apex frame (0-based; empty for
+  Neutral), occlusion).
 synth.json: generator version, seed, size and counts.
 
 Nuisances: head pose and drift, camera shake, framing scale, uneven lighting and colour cast, focus blur,

@@ -34,11 +34,11 @@ export interface SizePreset {
 export const MIN_CLIPS_PER_CLASS = FOLD_COUNT;
 
 export const SIZE_PRESETS: Readonly<Record<SyntheticSize, SizePreset>> = {
-  // Small frames keep the test suite fast. Clips of 12-32 frames: enough for 16-segment sampling, some
+  // Small frames keep the test suite fast. Clips of 12-28 frames: enough for 16-segment sampling, some
   // shorter than 16 so padding is exercised, and a default set that renders well inside its time budget.
-  tiny: { clips: 70, subjects: 10, defaultFrameSize: 64, minFrames: 12, maxFrames: 32 },
-  default: { clips: 1500, subjects: 100, defaultFrameSize: 112, minFrames: 12, maxFrames: 32 },
-  large: { clips: 6000, subjects: 300, defaultFrameSize: 112, minFrames: 12, maxFrames: 32 },
+  tiny: { clips: 70, subjects: 10, defaultFrameSize: 64, minFrames: 12, maxFrames: 28 },
+  default: { clips: 1500, subjects: 100, defaultFrameSize: 112, minFrames: 12, maxFrames: 28 },
+  large: { clips: 6000, subjects: 300, defaultFrameSize: 112, minFrames: 12, maxFrames: 28 },
 };
 
 export interface ClipPlan {

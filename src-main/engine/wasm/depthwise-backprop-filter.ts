@@ -5,7 +5,10 @@
  * As for the regular filter gradient, this is a forward convolution with dy as the filter and stride
  * and dilation swapped, but it must not mix channels, so it is a *depthwise* one. A depthwise conv
  * cannot contract over the batch, so the batch is folded into the channels (B*C of them) and summed
- * afterwards. For IAL-GCA's global depthwise conv dy is 1x1, so the aux conv is a per-channel scale.
+ * afterwards. That suits IAL-GCA's global depthwise conv, where dy is 1x1 and the aux conv is a
+ * per-channel scale (about as fast as the forward conv). For an ordinary 3x3 depthwise conv the aux
+ * kernel is dy's whole spatial extent, which XNNPACK runs ~20x slower than the forward conv; a direct
+ * JS loop measured slower still, so that case stays correct but slow (no model in the zoo has one).
  */
 import type { tf } from '../tf';
 import { prepareFilterGradConv, type FilterGradProblem } from './conv2d-backprop-filter';

@@ -9,6 +9,9 @@ import { openWorkspace } from '../../../src-main/workspace/workspace';
 import { tempDir } from '../../helpers/tmp';
 
 const NaN_ = Number.NaN;
+/** The smallest JPEG header start; enough for the schema, which checks base64 only (content is checked by the handler). */
+const JPEG_B64 = '/9j/4AAQSkZJRgABAQ==';
+const goodClip = { label: 'Happy', intensity: 'mid', fps: 10, frames: [JPEG_B64] };
 const validConfig = { dataset: { id: 'synthetic' }, model: { name: 'small' }, loss: { aux: 'ial-star', alpha: 0.7, decay: { A: 1, lambda: 0.03 } } };
 
 /**
@@ -108,6 +111,62 @@ const badArguments: Record<MethodName, { args: unknown; field: string }[]> = {
     { args: { name: 'n', runA: 'a', runB: 'b', beta: -0.1, chosenOn: 'manual' }, field: 'beta' },
   ],
   'combine:list': [{ args: { name: 'x' }, field: 'name' }],
+  'camera:hold': [
+    { args: {}, field: 'on' },
+    { args: { on: 'yes' }, field: 'on' },
+    { args: { on: true, device: 'x' }, field: 'device' },
+  ],
+  'clips:list': [{ args: { label: 'Happy' }, field: 'label' }],
+  'clips:save': [
+    { args: { ...goodClip, frames: [] }, field: 'frames' },
+    { args: { ...goodClip, frames: ['data:image/jpeg;base64,/9j/'] }, field: 'frames.0' },
+    { args: { ...goodClip, frames: [JPEG_B64, 42] }, field: 'frames.1' },
+    { args: { ...goodClip, id: '../../escape' }, field: 'id' },
+    { args: { ...goodClip, intensity: 'extreme' }, field: 'intensity' },
+    { args: { ...goodClip, label: '   ' }, field: 'label' },
+    { args: { ...goodClip, fps: NaN_ }, field: 'fps' },
+    { args: { ...goodClip, fps: 0 }, field: 'fps' },
+    { args: { ...goodClip, webm: 'not base64!' }, field: 'webm' },
+    { args: { ...goodClip, faceBoxes: [{ frame: 0, x: 0, y: 0, width: 10, height: 10 }] }, field: 'faceBoxes.0.frame' },
+    { args: { ...goodClip, faceBoxes: [{ frame: 1, x: -5, y: 0, width: 10, height: 10 }] }, field: 'faceBoxes.0.x' },
+    { args: { ...goodClip, path: '/etc/passwd' }, field: 'path' },
+  ],
+  'clips:import': [
+    { args: { path: 'relative/video.mp4', label: 'Happy', intensity: 'mid' }, field: 'path' },
+    { args: { path: '/v.mp4\0', label: 'Happy', intensity: 'mid' }, field: 'path' },
+    { args: { path: '/v.mp4', label: 'Happy', intensity: 'mid', fps: 0 }, field: 'fps' },
+    { args: { path: '/v.mp4', label: 'Happy', intensity: 'mid', size: 8 }, field: 'size' },
+    { args: { path: '/v.mp4', label: 'Happy', intensity: 'mid', size: NaN_ }, field: 'size' },
+    { args: { path: '/v.mp4', label: 'Happy', intensity: 'mid', id: '../x' }, field: 'id' },
+    { args: { path: '/v.mp4', intensity: 'mid' }, field: 'label' },
+  ],
+  'clips:update': [
+    { args: { id: '..', label: 'Sad' }, field: 'id' },
+    { args: { id: 'c', intensity: 3 }, field: 'intensity' },
+    { args: { id: 'c', frames: [] }, field: 'frames' },
+  ],
+  'clips:delete': [
+    { args: { id: '../runs' }, field: 'id' },
+    { args: {}, field: 'id' },
+  ],
+  'clips:frame': [
+    { args: { id: 'c', frame: 0 }, field: 'frame' },
+    { args: { id: 'c', frame: 1.5 }, field: 'frame' },
+    { args: { id: 'a/../../b', frame: 1 }, field: 'id' },
+  ],
+  'clips:video': [{ args: { id: '/abs/path' }, field: 'id' }],
+  'predict:clips': [
+    { args: { runs: ['a'], clips: [] }, field: 'clips' },
+    { args: { runs: ['a'], clips: ['../../etc'] }, field: 'clips.0' },
+    { args: { runs: ['../other-workspace/runs/x'], clips: ['c'] }, field: 'runs.0' },
+    { args: { runs: ['a', 'b', 'c', 'd', 'e'], clips: ['c'] }, field: 'runs' },
+    { args: { runs: [], clips: ['c'] }, field: 'runs' },
+    { args: { runs: ['a', 'a'], clips: ['c'] }, field: 'runs' },
+    { args: { runs: ['a'], clips: ['c', 'c'] }, field: 'clips' },
+    { args: { runs: ['a'], combination: '../x', clips: ['c'] }, field: 'combination' },
+    { args: { runs: 'a', clips: ['c'] }, field: 'runs' },
+    { args: { runs: ['a'], clips: ['c'], beta: 0.5 }, field: 'beta' },
+  ],
 };
 
 describe('dispatch', () => {
@@ -181,6 +240,24 @@ describe('dispatch', () => {
     const reply = await dispatch('datasets:add', { spec: { kind: 'dfew', root: empty } }, { transport: 'web' });
     expect(reply).toMatchObject({ ok: false, error: { code: 'invalid-argument', issues: [{ path: 'spec.root' }] } });
     expect(existsSync(ws.datasetsFile)).toBe(false);
+  });
+
+  it('combining runs evaluated on different clips is a conflict naming the difference, not a crash', async () => {
+    const fs = await import('node:fs');
+    const write = (run: string, ids: string[]) => {
+      fs.mkdirSync(path.join(ws.runs, run, 'predictions'), { recursive: true });
+      fs.writeFileSync(
+        path.join(ws.runs, run, 'predictions', 'test.json'),
+        JSON.stringify({ run, split: 'test', epoch: 0, labels: ['a', 'b'], clipIds: ids, targets: ids.map(() => 0), probabilities: ids.map(() => [0.6, 0.4]) }),
+      );
+    };
+    write('fold1-run', ['00001', '00002']);
+    write('fold2-run', ['00003', '00004']);
+    const reply = await dispatch('combine:evaluate', { runA: 'fold1-run', runB: 'fold2-run', beta: 0.5 }, { transport: 'web' });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    if (!reply.ok) expect(reply.error.message).toMatch(/00001|clip/);
+    fs.rmSync(path.join(ws.runs, 'fold1-run'), { recursive: true });
+    fs.rmSync(path.join(ws.runs, 'fold2-run'), { recursive: true });
   });
 
   it('the folder picker exists only in the desktop app', async () => {

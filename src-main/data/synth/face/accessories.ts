@@ -25,7 +25,7 @@ export function drawGlasses(p: FacePainter, id: FaceIdentity): void {
   p.stroke([pt(-(id.eyeSpacing - rx), id.eyeY - 0.01), pt(0, id.eyeY - 0.04), pt(id.eyeSpacing - rx, id.eyeY - 0.01)], { width: 0.025, color: FRAME, opacity: 0.9, lift: 0.2 });
 }
 
-/** Draws the occluder at `progress` (0 = first frame, 1 = last) of its slide into place. */
+/** Draws the occluder at `progress` of its slide into place (0 at the first frame, 1 once in place). */
 export function drawOcclusion(p: FacePainter, o: Occlusion, progress: number): void {
   const x = o.from.x + (o.to.x - o.from.x) * progress;
   const y = o.from.y + (o.to.y - o.from.y) * progress;
@@ -35,7 +35,7 @@ export function drawOcclusion(p: FacePainter, o: Occlusion, progress: number): v
   const lift = 0.6; // in front of the face, so it moves more with yaw than the face does
   if (o.kind === 'bar') {
     const half = o.size / 2;
-    p.fill([at(-half, -2), at(half, -2), at(half, 0), at(0, half * 1.3), at(-half, 0)].map((q) => q), o.color, 1, undefined, lift);
+    p.fill([at(-half, -2), at(half, -2), at(half, 0), at(0, half * 1.3), at(-half, 0)], o.color, 1, undefined, lift);
     p.stroke([at(-half * 0.4, -2), at(-half * 0.4, -0.05)], { width: half * 0.35, color: mixRgb(o.color, [1, 1, 1], 0.3), opacity: 0.4, lift });
     return;
   }

@@ -81,7 +81,8 @@ function drawEye(p: FacePainter, id: FaceIdentity, s: FaceState, side: number): 
   p.stroke(eye.upper, { width: side > 0 ? [0.022, 0.042] : [0.042, 0.022], color: LASH, opacity: 0.9 });
   p.stroke(eye.lower, { width: 0.014, color: scaleRgb(id.skin, 0.55), opacity: 0.6 });
   // Lid crease, following the brow and the lid.
-  const crease = eye.upper.map((q, i) => pt(q.x, q.y - 0.07 - (i === 0 || i === 4 ? -0.03 : 0) - 0.03 * s.upperLidRaise));
+  const last = eye.upper.length - 1;
+  const crease = eye.upper.map((q, i) => pt(q.x, q.y - (i === 0 || i === last ? 0.04 : 0.07) - 0.03 * s.upperLidRaise));
   p.stroke(crease, { width: 0.018, color: scaleRgb(id.skin, 0.62), opacity: 0.5 * (1 - 0.5 * s.upperLidDroop) });
   const g = sideGain(s, side);
   // Cheek raising bunches the skin under the eye and fans out crow's feet.

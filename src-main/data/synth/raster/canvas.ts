@@ -96,39 +96,61 @@ export class RgbCanvas {
     const r = color[0];
     const g = color[1];
     const b = color[2];
-    const mask = clip?.data;
-    const cos = shade ? Math.cos(shade.angle) : 1;
-    const sin = shade ? Math.sin(shade.angle) : 0;
-    rasterizePolygon(polygon, this.width, this.height, (y, x0, cov, off, len) => {
-      const row = y * width + x0;
-      let u = 0;
-      let v = 0;
-      let du = 0;
-      let dv = 0;
-      if (shade) {
-        const dx = x0 + 0.5 - shade.cx;
-        const dy = y + 0.5 - shade.cy;
-        u = (dx * cos + dy * sin) / shade.rx;
-        v = (-dx * sin + dy * cos) / shade.ry;
-        du = cos / shade.rx;
-        dv = -sin / shade.ry;
-      }
-      for (let i = 0; i < len; i++, u += du, v += dv) {
-        let a = cov[off + i];
-        if (a > 1) a = 1;
-        a *= opacity;
-        if (mask) a *= mask[row + i];
-        if (a <= 0) continue;
-        let k = 1;
-        if (shade) {
-          const d = Math.sqrt(u * u + v * v);
-          if (d > shade.inner) {
-            let t = (d - shade.inner) / (1 - shade.inner);
-            if (t > 1) t = 1;
-            k = 1 - (1 - shade.rimFactor) * t * t * (3 - 2 * t);
-          }
+    // One specialised row loop per case: the plain case is by far the most common, and per-pixel tests
+    // for a mask or shading that is absent cost as much as the blend itself.
+    if (shade) {
+      this.fillShaded(polygon, r, g, b, opacity, shade);
+      return;
+    }
+    if (clip) {
+      const mask = clip.data;
+      rasterizePolygon(polygon, this.width, this.height, (y, x0, cov, off, len) => {
+        const row = y * width + x0;
+        for (let i = 0; i < len; i++) {
+          const a = cov[off + i] * opacity * mask[row + i];
+          if (a <= 0) continue;
+          const p = (row + i) * 3;
+          data[p] += (r - data[p]) * a;
+          data[p + 1] += (g - data[p + 1]) * a;
+          data[p + 2] += (b - data[p + 2]) * a;
         }
-        const p = (row + i) * 3;
+      });
+      return;
+    }
+    rasterizePolygon(polygon, this.width, this.height, (y, x0, cov, off, len) => {
+      let p = (y * width + x0) * 3;
+      for (let i = 0; i < len; i++, p += 3) {
+        const a = cov[off + i] * opacity;
+        data[p] += (r - data[p]) * a;
+        data[p + 1] += (g - data[p + 1]) * a;
+        data[p + 2] += (b - data[p + 2]) * a;
+      }
+    });
+  }
+
+  private fillShaded(polygon: PathBuffer, r: number, g: number, b: number, opacity: number, shade: RimShade): void {
+    const { data, width } = this;
+    const cos = Math.cos(shade.angle);
+    const sin = Math.sin(shade.angle);
+    const du = cos / shade.rx;
+    const dv = -sin / shade.ry;
+    const inner = shade.inner;
+    const span = 1 - inner;
+    const depth = 1 - shade.rimFactor;
+    rasterizePolygon(polygon, this.width, this.height, (y, x0, cov, off, len) => {
+      const dx = x0 + 0.5 - shade.cx;
+      const dy = y + 0.5 - shade.cy;
+      let u = (dx * cos + dy * sin) / shade.rx;
+      let v = (-dx * sin + dy * cos) / shade.ry;
+      let p = (y * width + x0) * 3;
+      for (let i = 0; i < len; i++, p += 3, u += du, v += dv) {
+        const a = cov[off + i] * opacity;
+        const d = Math.sqrt(u * u + v * v);
+        let k = 1;
+        if (d > inner) {
+          const t = d >= 1 ? 1 : (d - inner) / span;
+          k = 1 - depth * t * t * (3 - 2 * t);
+        }
         data[p] += (r * k - data[p]) * a;
         data[p + 1] += (g * k - data[p + 1]) * a;
         data[p + 2] += (b * k - data[p + 2]) * a;

@@ -27,6 +27,7 @@ let rowOut = new Float32Array(256);
  * boxed into a heap object in V8, and there are thousands of edges a frame.
  */
 function depositEdge(acc: Float32Array, stride: number, rows: number, c: Float64Array, i: number, j: number, x0: number, y0: number): void {
+  const maxX = stride - 2;
   let xa = c[2 * i] - x0;
   let ya = c[2 * i + 1] - y0;
   let xb = c[2 * j] - x0;
@@ -58,8 +59,9 @@ function depositEdge(acc: Float32Array, stride: number, rows: number, c: Float64
     const dy = bottom - top;
     const xNext = x + dxdy * dy;
     const d = dy * dir;
-    const left = x < xNext ? x : xNext;
-    const right = x < xNext ? xNext : x;
+    // Clamped into the accumulator: interpolation can stray a rounding error outside the bounding box.
+    const left = Math.max(0, x < xNext ? x : xNext);
+    const right = Math.min(maxX, x < xNext ? xNext : x);
     const line = y * stride;
     const leftCell = Math.floor(left);
     const rightCell = Math.ceil(right);

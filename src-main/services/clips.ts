@@ -1,0 +1,304 @@
+/**
+ * The workspace's recorded clips (<workspace>/clips, format in ../data/recorded-clip.ts): list, save,
+ * edit, delete, read a frame, and resolve clips to predict on.
+ *
+ * A clip appears whole or not at all: it is written into a hidden staging folder beside the others
+ * (`clips/.saving-*`, skipped by every listing) and renamed into place, so a failure at any point leaves
+ * nothing behind, and a reader never sees a clip whose frames are still being written.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { ClipFrame, ClipSummary, IntensityName } from '../api/types';
+import { openRecorded } from '../data/datasets/recorded';
+import { imageDimensions } from '../data/frames';
+import { listFolder } from '../data/frame-files';
+import { inspectImageBytes } from '../data/frame-integrity';
+import { DFEW_LABELS, findLabel } from '../data/labels';
+import { RecordedClipIdSchema, RecordedClipMetaSchema, recordedClipPaths, recordedFrameName, writeRecordedClip, type RecordedClipMeta } from '../data/recorded-clip';
+import { RecordedSpecSchema, type RecordedSpec } from '../data/spec';
+import type { ClipRecord } from '../data/types';
+import { writeFileAtomic, writeJsonAtomic } from '../workspace/atomic';
+import { readRegistry, registerDataset } from '../workspace/datasets-registry';
+import type { Workspace } from '../workspace/workspace';
+// The one rule for flagging a clip, shared with the Clips view (a pure module without DOM or Node).
+import { faceMissingInMost } from '../../src-renderer/src/lib/face-crop';
+
+/** The id under which the workspace's clips are registered as a dataset (kind `recorded`). */
+export const RECORDED_DATASET_ID = 'recorded-clips';
+
+export class ClipStoreError extends Error {
+  constructor(
+    readonly code: 'not-found' | 'invalid' | 'conflict',
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ClipStoreError';
+  }
+}
+
+/** The spec the clips are read with: the registered one (it may carry its own label map), else the default. */
+export async function recordedSpec(ws: Workspace): Promise<RecordedSpec> {
+  const registered = (await readRegistry(ws)).find((d) => d.id === RECORDED_DATASET_ID && d.spec.kind === 'recorded' && d.spec.root === ws.clips);
+  if (registered && registered.spec.kind === 'recorded') return registered.spec;
+  return RecordedSpecSchema.parse({ kind: 'recorded', root: ws.clips, name: 'Recorded clips' });
+}
+
+/** The clips' label map, as the recorded adapter reads it: the spec's own, else DFEW's. */
+function labelsOf(spec: RecordedSpec): string[] {
+  return spec.labels ? [...spec.labels] : [...DFEW_LABELS];
+}
+
+/** Registers the workspace's clips as the dataset `recorded-clips`, so any run can be evaluated on them. */
+export async function ensureRecordedDataset(ws: Workspace): Promise<void> {
+  if ((await readRegistry(ws)).some((d) => d.id === RECORDED_DATASET_ID)) return;
+  await registerDataset(ws, await recordedSpec(ws), { id: RECORDED_DATASET_ID, builtin: true });
+}
+
+/** Ids of the clips that are complete (have their meta.json), in natural order. */
+export async function listClipIds(ws: Workspace): Promise<string[]> {
+  const listing = await listFolder(ws.clips);
+  return listing.folders.filter((id) => existsSync(recordedClipPaths(ws.clips, id).metaFile));
+}
+
+/**
+ * The clips with these ids, in this order, with the label map they are labelled in. A clip that does not
+ * exist, or that the recorded adapter cannot use (bad meta.json, unknown label), is an error naming it.
+ */
+export async function resolveRecordedClips(ws: Workspace, ids: readonly string[]): Promise<{ clips: ClipRecord[]; labels: string[] }> {
+  const index = await openRecorded(await recordedSpec(ws));
+  const byId = new Map(index.clips.map((c) => [c.id, c]));
+  const clips = ids.map((id, i) => {
+    const clip = byId.get(id);
+    if (clip) return clip;
+    const problem = index.problems.find((p) => p.clipId === id);
+    if (problem) throw new ClipStoreError('invalid', `clips.${i}`, `clip ${id} cannot be used: ${problem.message}`);
+    throw new ClipStoreError('not-found', `clips.${i}`, `no recorded clip '${id}'`);
+  });
+  return { clips, labels: index.labels };
+}
+
+// ------------------------------------------------------------------------------------------------ reading
+
+/** Every id reaching the store is checked here too (the CLI does not go through the API's schemas). */
+function assertClipId(id: string, field = 'id'): void {
+  if (!RecordedClipIdSchema.safeParse(id).success || id.includes('..')) throw new ClipStoreError('invalid', field, `'${id.slice(0, 80)}' is not a clip id`);
+}
+
+async function readMeta(ws: Workspace, id: string, field = 'id'): Promise<RecordedClipMeta> {
+  assertClipId(id, field);
+  const { metaFile } = recordedClipPaths(ws.clips, id);
+  let raw: string;
+  try {
+    raw = await fs.readFile(metaFile, 'utf8');
+  } catch {
+    throw new ClipStoreError('not-found', field, `no recorded clip '${id}'`);
+  }
+  const parsed = RecordedClipMetaSchema.safeParse(JSON.parse(raw.replace(/^\uFEFF/, '')));
+  if (!parsed.success) {
+    throw new ClipStoreError('invalid', field, `clip ${id}: meta.json is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function faceFrames(meta: RecordedClipMeta): number {
+  return new Set(meta.faceBoxes.map((b) => b.frame)).size;
+}
+
+async function summarise(ws: Workspace, meta: RecordedClipMeta, id: string, labels: readonly string[]): Promise<ClipSummary> {
+  const paths = recordedClipPaths(ws.clips, id);
+  const first = await fs.readFile(path.join(paths.framesDir, recordedFrameName(1))).catch(() => null);
+  const dims = first ? imageDimensions(first) : undefined;
+  const found = faceFrames(meta);
+  const problem = findLabel(labels, meta.label) < 0 ? `label "${meta.label}" is not one of ${labels.join(', ')}` : undefined;
+  return {
+    id,
+    label: meta.label,
+    intensity: meta.intensity,
+    ...(meta.subject ? { subject: meta.subject } : {}),
+    notes: meta.notes,
+    fps: meta.fps,
+    createdAt: meta.createdAt,
+    source: meta.source,
+    frameCount: meta.frameCount,
+    faceFrames: found,
+    flagged: found === 0 || faceMissingInMost(found, meta.frameCount),
+    hasVideo: existsSync(path.join(paths.dir, 'clip.webm')),
+    width: dims?.width ?? 0,
+    height: dims?.height ?? 0,
+    ...(problem ? { problem } : {}),
+  };
+}
+
+/** Every complete clip, newest first; a clip with an unreadable meta.json is left out. */
+export async function listClips(ws: Workspace): Promise<ClipSummary[]> {
+  const labelMap = labelsOf(await recordedSpec(ws));
+  const out: ClipSummary[] = [];
+  for (const id of await listClipIds(ws)) {
+    try {
+      out.push(await summarise(ws, await readMeta(ws, id), id, labelMap));
+    } catch {
+      /* a broken meta.json: `dfer datasets check recorded-clips` reports it */
+    }
+  }
+  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
+}
+
+export async function readClipFrame(ws: Workspace, id: string, frame: number): Promise<ClipFrame> {
+  const meta = await readMeta(ws, id);
+  if (frame > meta.frameCount) throw new ClipStoreError('invalid', 'frame', `clip ${id} has ${meta.frameCount} frames; frame ${frame} does not exist`);
+  const file = path.join(recordedClipPaths(ws.clips, id).framesDir, recordedFrameName(frame));
+  const bytes = await fs.readFile(file).catch(() => {
+    throw new ClipStoreError('not-found', 'frame', `clip ${id}: frame file ${recordedFrameName(frame)} is missing`);
+  });
+  const dims = imageDimensions(bytes);
+  return { id, frame, frameCount: meta.frameCount, mime: 'image/jpeg', base64: bytes.toString('base64'), width: dims?.width ?? 0, height: dims?.height ?? 0 };
+}
+
+/** The original recording (clip.webm), or null when the clip has none. */
+export async function readClipVideo(ws: Workspace, id: string): Promise<{ id: string; mime: 'video/webm'; base64: string } | null> {
+  await readMeta(ws, id);
+  const bytes = await fs.readFile(path.join(recordedClipPaths(ws.clips, id).dir, 'clip.webm')).catch(() => null);
+  return bytes ? { id, mime: 'video/webm', base64: bytes.toString('base64') } : null;
+}
+
+// ------------------------------------------------------------------------------------------------ writing
+
+export interface SaveClipInput {
+  id?: string;
+  label: string;
+  intensity: IntensityName;
+  subject?: string;
+  notes?: string;
+  fps: number;
+  source: 'camera' | 'video' | 'frames';
+  /** The face crops, JPEG bytes, in time order. */
+  frames: Uint8Array[];
+  /** The original recording, WebM bytes. */
+  webm?: Uint8Array;
+  /** Detector boxes in the source video's pixels, for the frames where a face was found (1-based frame). */
+  faceBoxes?: { frame: number; x: number; y: number; width: number; height: number; score?: number }[];
+}
+
+/** Each frame must be a whole JPEG that decodes, all of one size; the error names the first bad frame. */
+export async function validateJpegFrames(frames: readonly Uint8Array[], field = 'frames'): Promise<{ width: number; height: number }> {
+  let size: { width: number; height: number } | undefined;
+  for (const [i, bytes] of frames.entries()) {
+    const where = `${field}.${i}`;
+    if (!(bytes[0] === 0xff && bytes[1] === 0xd8)) throw new ClipStoreError('invalid', where, `frame ${i} is not a JPEG (no FFD8 start marker)`);
+    const markers = inspectImageBytes(bytes);
+    if (markers) throw new ClipStoreError('invalid', where, `frame ${i}: ${markers.message}`);
+    let info: { width: number; height: number };
+    try {
+      ({ info } = await sharp(bytes, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true }));
+    } catch (err) {
+      throw new ClipStoreError('invalid', where, `frame ${i} does not decode as a JPEG: ${(err as Error).message}`);
+    }
+    if (!size) size = { width: info.width, height: info.height };
+    else if (info.width !== size.width || info.height !== size.height) {
+      throw new ClipStoreError('invalid', where, `frame ${i} is ${info.width}x${info.height}, frame 0 is ${size.width}x${size.height}: a clip's crops share one size`);
+    }
+  }
+  if (!size) throw new ClipStoreError('invalid', field, 'a clip needs at least one frame');
+  return size;
+}
+
+/** A sortable, unique id from the time; the label is not in it, since it can be edited later. */
+function newClipId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** The label as the clips' label map spells it; an unknown one is an error naming `label`. */
+export async function canonicalLabel(ws: Workspace, label: string): Promise<string> {
+  const labels = labelsOf(await recordedSpec(ws));
+  const index = findLabel(labels, label);
+  if (index < 0) throw new ClipStoreError('invalid', 'label', `'${label}' is not one of the recorded clips' labels: ${labels.join(', ')}`);
+  return labels[index]!;
+}
+
+/** Test hook: runs between writing the staged clip and moving it into place. */
+export const saveHooks: { beforeCommit?: (stagedDir: string) => Promise<void> | void } = {};
+
+/** Validates and writes a whole clip; it appears in `clips/` complete or not at all. */
+export async function saveClip(ws: Workspace, input: SaveClipInput): Promise<ClipSummary> {
+  const label = await canonicalLabel(ws, input.label);
+  await validateJpegFrames(input.frames);
+  if (input.webm && !(input.webm[0] === 0x1a && input.webm[1] === 0x45 && input.webm[2] === 0xdf && input.webm[3] === 0xa3)) {
+    throw new ClipStoreError('invalid', 'webm', 'not a WebM recording (no EBML header)');
+  }
+  for (const [i, box] of (input.faceBoxes ?? []).entries()) {
+    if (box.frame > input.frames.length) throw new ClipStoreError('invalid', `faceBoxes.${i}.frame`, `face box for frame ${box.frame}, but the clip has ${input.frames.length} frames`);
+  }
+  const id = input.id ?? newClipId();
+  assertClipId(id);
+  const final = recordedClipPaths(ws.clips, id).dir;
+  if (existsSync(final)) throw new ClipStoreError('conflict', 'id', `a clip '${id}' already exists`);
+
+  await fs.mkdir(ws.clips, { recursive: true });
+  const staging = path.join(ws.clips, `.saving-${randomBytes(6).toString('hex')}`);
+  try {
+    await writeRecordedClip(
+      staging,
+      {
+        id,
+        label,
+        intensity: input.intensity,
+        ...(input.subject ? { subject: input.subject } : {}),
+        notes: input.notes ?? '',
+        fps: input.fps,
+        createdAt: new Date().toISOString(),
+        source: input.source,
+        faceBoxes: input.faceBoxes ?? [],
+      },
+      input.frames,
+    );
+    const stagedClip = path.join(staging, id);
+    if (input.webm) await writeFileAtomic(path.join(stagedClip, 'clip.webm'), input.webm);
+    await saveHooks.beforeCommit?.(stagedClip);
+    try {
+      await fs.rename(stagedClip, final);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new ClipStoreError('conflict', 'id', `a clip '${id}' already exists`);
+      throw err;
+    }
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+  await ensureRecordedDataset(ws);
+  return summarise(ws, await readMeta(ws, id), id, labelsOf(await recordedSpec(ws)));
+}
+
+/** Edits label, intensity, subject or notes; frames and boxes stay as recorded. */
+export async function updateClip(
+  ws: Workspace,
+  id: string,
+  changes: { label?: string; intensity?: IntensityName; subject?: string; notes?: string },
+): Promise<ClipSummary> {
+  const meta = await readMeta(ws, id);
+  const next: Record<string, unknown> = { ...meta };
+  if (changes.label !== undefined) next.label = await canonicalLabel(ws, changes.label);
+  if (changes.intensity !== undefined) next.intensity = changes.intensity;
+  if (changes.notes !== undefined) next.notes = changes.notes;
+  // An empty subject removes it.
+  if (changes.subject !== undefined) {
+    if (changes.subject.trim()) next.subject = changes.subject.trim();
+    else delete next.subject;
+  }
+  const parsed = RecordedClipMetaSchema.parse(next);
+  await writeJsonAtomic(recordedClipPaths(ws.clips, id).metaFile, parsed);
+  return summarise(ws, parsed, id, labelsOf(await recordedSpec(ws)));
+}
+
+/** Deletes a clip: renamed out of sight first (one step), then removed. */
+export async function deleteClip(ws: Workspace, id: string): Promise<void> {
+  assertClipId(id);
+  const dir = recordedClipPaths(ws.clips, id).dir;
+  if (!existsSync(dir)) throw new ClipStoreError('not-found', 'id', `no recorded clip '${id}'`);
+  const doomed = path.join(ws.clips, `.deleting-${randomBytes(6).toString('hex')}`);
+  await fs.rename(dir, doomed);
+  await fs.rm(doomed, { recursive: true, force: true });
+}

@@ -1,0 +1,280 @@
+/**
+ * chart.js configurations for the run views (the views only pass these to Chart.svelte). Raw values
+ * everywhere: straight segments between epochs (no tension), no smoothing, every point drawn.
+ */
+import type { ChartConfiguration, Plugin } from 'chart.js';
+import { classColour, heat, seriesColour, textOn } from './palette';
+
+export interface XY {
+  x: number;
+  y: number | null;
+}
+
+export interface LineSeries {
+  label: string;
+  points: XY[];
+  colour?: string;
+  dashed?: boolean;
+  /** Points only, drawn large (a marker such as the current beta), no line. */
+  marker?: boolean;
+}
+
+/** '#rrggbb' with an alpha, for a lighter twin of a class colour. */
+export function withAlpha(hex: string, alpha: number): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!m) return hex;
+  return `rgba(${parseInt(m[1]!, 16)}, ${parseInt(m[2]!, 16)}, ${parseInt(m[3]!, 16)}, ${alpha})`;
+}
+
+const font = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif' };
+
+/** A line chart over epochs (or beta). `percent` shows fractions as 0-100. */
+export function lineChart(
+  series: LineSeries[],
+  opts: { xTitle?: string; yTitle?: string; percent?: boolean; logY?: boolean; xMin?: number; xMax?: number; integerX?: boolean } = {},
+): ChartConfiguration {
+  const scale = opts.percent ? 100 : 1;
+  return {
+    type: 'line',
+    data: {
+      datasets: series.map((s, i) => {
+        const colour = s.colour ?? seriesColour(i);
+        return {
+          label: s.label,
+          data: s.points.filter((p) => p.y !== null && Number.isFinite(p.y)).map((p) => ({ x: p.x, y: (p.y as number) * scale })),
+          borderColor: colour,
+          backgroundColor: colour,
+          borderDash: s.dashed ? [6, 4] : undefined,
+          borderWidth: 2,
+          showLine: !s.marker,
+          pointStyle: s.marker ? ('rectRot' as const) : ('circle' as const),
+          pointRadius: s.marker ? 7 : 3,
+          pointHoverRadius: s.marker ? 8 : 5,
+          tension: 0,
+          spanGaps: false,
+        };
+      }),
+    },
+    options: {
+      parsing: false,
+      normalized: true,
+      interaction: { mode: 'nearest', intersect: false, axis: 'x' },
+      plugins: {
+        legend: { display: series.length > 1, position: 'bottom', labels: { boxWidth: 14, font } },
+        tooltip: {
+          callbacks: {
+            // Raw values in the tooltip: the full number as recorded (percentages to two decimals).
+            label: (ctx) => `${ctx.dataset.label}: ${opts.percent ? (ctx.parsed.y ?? 0).toFixed(2) : String(ctx.parsed.y)}`,
+          },
+        },
+      },
+      scales: {
+        x: {
+          type: 'linear',
+          min: opts.xMin,
+          max: opts.xMax,
+          title: { display: !!opts.xTitle, text: opts.xTitle ?? '' },
+          ticks: opts.integerX ? { stepSize: 1, precision: 0 } : {},
+        },
+        y: {
+          type: opts.logY ? 'logarithmic' : 'linear',
+          title: { display: !!opts.yTitle, text: opts.yTitle ?? '' },
+        },
+      },
+    },
+  };
+}
+
+
+export interface BarGroup {
+  label: string;
+  values: (number | null)[];
+  /** Opacity of the class colours (a second group drawn lighter beside the first). */
+  alpha?: number;
+}
+
+/** Bars per class in the class colours; several groups side by side (e.g. final vs best epoch). */
+export function classBarChart(classes: string[], groups: BarGroup[], opts: { yTitle?: string } = {}): ChartConfiguration {
+  return {
+    type: 'bar',
+    data: {
+      labels: classes,
+      datasets: groups.map((g) => ({
+        label: g.label,
+        data: g.values.map((v) => (v === null || !Number.isFinite(v) ? null : v * 100)),
+        backgroundColor: classes.map((_, i) => withAlpha(classColour(i), g.alpha ?? 1)),
+        borderColor: classes.map((_, i) => classColour(i)),
+        borderWidth: g.alpha !== undefined && g.alpha < 1 ? 1.5 : 0,
+      })),
+    },
+    options: {
+      plugins: {
+        legend: {
+          display: groups.length > 1,
+          position: 'bottom',
+          labels: {
+            font,
+            // One neutral swatch per group (the bars themselves carry the class colours).
+            generateLabels: (chart) =>
+              chart.data.datasets.map((d, i) => ({
+                text: String(d.label ?? ''),
+                fillStyle: withAlpha('#5b6475', groups[i]?.alpha ?? 1),
+                strokeStyle: '#5b6475',
+                lineWidth: 1,
+                datasetIndex: i,
+                hidden: !chart.isDatasetVisible(i),
+              })),
+          },
+        },
+        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${ctx.parsed.y === null ? 'absent' : `${(ctx.parsed.y as number).toFixed(2)}%`}` } },
+      },
+      scales: {
+        y: { min: 0, max: 100, title: { display: true, text: opts.yTitle ?? 'recall (%)' } },
+        x: { grid: { display: false } },
+      },
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------------ heatmap
+
+/** One confusion-matrix cell as the heatmap plugin draws it (everything precomputed). */
+export interface HeatCell {
+  x: number;
+  y: number;
+  fill: string;
+  ink: string;
+  text: string;
+  tooltip: string;
+  diagonal: boolean;
+}
+
+/** Draws each cell as a filled rectangle with its value, under chart.js's axes and tooltips. */
+const heatmapCells: Plugin = {
+  id: 'dferHeatmapCells',
+  beforeDatasetsDraw(chart) {
+    const cells = (chart.data.datasets[0]?.data ?? []) as unknown as HeatCell[];
+    const xs = chart.scales.x;
+    const ys = chart.scales.y;
+    if (!xs || !ys) return;
+    const ctx = chart.ctx;
+    ctx.save();
+    for (const c of cells) {
+      const x0 = xs.getPixelForValue(c.x - 0.5);
+      const x1 = xs.getPixelForValue(c.x + 0.5);
+      const y0 = ys.getPixelForValue(c.y - 0.5);
+      const y1 = ys.getPixelForValue(c.y + 0.5);
+      const left = Math.min(x0, x1);
+      const top = Math.min(y0, y1);
+      const w = Math.abs(x1 - x0);
+      const h = Math.abs(y1 - y0);
+      ctx.fillStyle = c.fill;
+      ctx.fillRect(left, top, w, h);
+      ctx.strokeStyle = '#ffffff';
+      ctx.lineWidth = 1;
+      ctx.strokeRect(left, top, w, h);
+      if (c.diagonal) {
+        ctx.strokeStyle = '#1d2330';
+        ctx.lineWidth = 1.5;
+        ctx.strokeRect(left + 1.5, top + 1.5, w - 3, h - 3);
+      }
+      ctx.fillStyle = c.ink;
+      ctx.font = `${Math.max(9, Math.min(14, Math.floor(h / 3)))}px ${font.family}`;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(c.text, left + w / 2, top + h / 2);
+    }
+    ctx.restore();
+  },
+};
+
+export interface ConfusionView {
+  labels: string[];
+  /** confusion[true][predicted], counts. */
+  counts: number[][];
+  normalised: boolean;
+}
+
+/** Row-normalised matrix (each true class's row sums to 1; empty rows are null). */
+export function rowNormalise(counts: number[][]): (number | null)[][] {
+  return counts.map((row) => {
+    const total = row.reduce((s, v) => s + v, 0);
+    return row.map((v) => (total > 0 ? v / total : null));
+  });
+}
+
+export function confusionCells({ labels, counts, normalised }: ConfusionView): HeatCell[] {
+  const norm = rowNormalise(counts);
+  const max = Math.max(1, ...counts.flat());
+  const cells: HeatCell[] = [];
+  counts.forEach((row, t) => {
+    const total = row.reduce((s, v) => s + v, 0);
+    row.forEach((count, p) => {
+      const share = norm[t]![p]!;
+      const intensity = normalised ? (share ?? 0) : count / max;
+      const text = normalised ? (share === null ? '–' : `${(share * 100).toFixed(1)}`) : String(count);
+      cells.push({
+        x: p,
+        y: t,
+        fill: normalised && share === null ? '#f0f1f4' : heat(intensity),
+        ink: textOn(intensity),
+        text,
+        tooltip: `${count} of ${total} ${labels[t]} clip${total === 1 ? '' : 's'}${share === null ? '' : ` (${(share * 100).toFixed(1)}%)`}`,
+        diagonal: t === p,
+      });
+    });
+  });
+  return cells;
+}
+
+/** The confusion matrix as a real chart: rows = true class, columns = predicted class. */
+export function confusionChart(view: ConfusionView): ChartConfiguration {
+  const n = view.labels.length;
+  const cells = confusionCells(view);
+  const tickLabel = (v: number | string) => view.labels[Number(v)] ?? '';
+  const axis = (title: string, reverse: boolean) => ({
+    type: 'linear' as const,
+    min: -0.5,
+    max: n - 0.5,
+    reverse,
+    offset: false,
+    grid: { display: false },
+    border: { display: false },
+    title: { display: true, text: title, font: { ...font, weight: 'bold' as const } },
+    afterBuildTicks: (scale: { ticks: { value: number }[] }) => {
+      scale.ticks = view.labels.map((_, i) => ({ value: i }));
+    },
+    ticks: { autoSkip: false, callback: tickLabel, font },
+  });
+  return {
+    type: 'scatter',
+    data: {
+      datasets: [
+        {
+          label: view.normalised ? 'row-normalised' : 'counts',
+          data: cells as unknown as { x: number; y: number }[],
+          pointRadius: 0,
+          pointHoverRadius: 0,
+          pointHitRadius: 22,
+        },
+      ],
+    },
+    options: {
+      parsing: false,
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            title: (items) => {
+              const c = items[0]?.raw as HeatCell | undefined;
+              return c ? `true ${view.labels[c.y]} → predicted ${view.labels[c.x]}` : '';
+            },
+            label: (item) => (item.raw as HeatCell).tooltip,
+          },
+        },
+      },
+      scales: { x: { ...axis('Predicted class', false), position: 'top' }, y: axis('True class', true) },
+    },
+    plugins: [heatmapCells],
+  };
+}
