@@ -149,7 +149,14 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
   let lastProgress: RunProgress | undefined;
   let lastStatusWrite = 0;
   const status = (extra: Partial<RunStatus> & Pick<RunStatus, 'state'>): RunStatus => ({ ...base, updatedAt: new Date().toISOString(), ...extra });
-  await writeStatus(dir, status({ state: 'running' }));
+  // Status writes go through one chain: a throttled 'running' update still in flight must never land
+  // after (and overwrite) the final 'done'/'failed' status.
+  let statusChain: Promise<void> = Promise.resolve();
+  const queueStatus = (next: RunStatus): Promise<void> => {
+    statusChain = statusChain.then(() => writeStatus(dir, next)).catch(() => undefined);
+    return statusChain;
+  };
+  await queueStatus(status({ state: 'running' }));
   const log = (line: string) => hooks.onLog?.(line);
 
   const watch = watchForBackendFailures();
@@ -254,7 +261,7 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
       const now = Date.now();
       if (now - lastStatusWrite > 2000) {
         lastStatusWrite = now;
-        void writeStatus(dir, status({ state: 'running', progress })).catch(() => undefined);
+        void queueStatus(status({ state: 'running', progress }));
       }
     };
 
@@ -379,6 +386,7 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
     await mainLoader.flush();
     await writeRunSummary(dir, resolved);
     const done = status({ state: 'done', endedAt: new Date().toISOString() });
+    await statusChain;
     await writeStatus(dir, done);
     return done;
   } catch (err) {
@@ -388,6 +396,7 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
       : (err as Error).message;
     if (!cancelled && !(err instanceof RunFailure)) log(`error: ${(err as Error).stack ?? reason}`);
     const final = status({ state: cancelled ? 'cancelled' : 'failed', reason, endedAt: new Date().toISOString(), ...(lastProgress ? { progress: lastProgress } : {}) });
+    await statusChain;
     await writeStatus(dir, final);
     return final;
   } finally {
