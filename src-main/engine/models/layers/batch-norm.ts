@@ -64,8 +64,13 @@ export class BatchNorm2d {
   }
 }
 
-/** Per-channel sums of a [M, C] matrix as a [C] vector, via [1, M] x [M, C]. */
+/**
+ * Per-channel sums of a [M, C] matrix as a [C] vector. On cpu a [1, M] x [M, C] matMul is the fast path;
+ * on wasm the project's Sum kernel (engine/wasm) is ~5x faster than the matMul, which re-packs the fresh
+ * activation on every call (measured: [1,401408]x[401408,16] 96 ms vs 19 ms).
+ */
 function channelSums(rows: tf.Tensor2D): tf.Tensor1D {
+  if (tf.getBackend() === 'wasm') return tf.sum(rows, 0) as tf.Tensor1D;
   return tf.reshape(tf.matMul(tf.ones([1, rows.shape[0]]), rows), [rows.shape[1]]);
 }
 
