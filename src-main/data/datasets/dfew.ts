@@ -102,16 +102,7 @@ async function readSplitCsv(
       b.problem('error', 'unknown-label', `clip ${id}: label "${rawLabel}" is not a DFEW label (1..7)`, { clipId: id, file, line: line.number });
       continue;
     }
-    if (seen.has(id)) {
-      b.problem('warning', 'duplicate-id', `clip ${id} is listed twice in ${path.basename(file)} (line ${line.number}); counted once`, {
-        clipId: id,
-        file,
-        line: line.number,
-      });
-      continue;
-    }
-    seen.add(id);
-    ids.push(id);
+    if (!b.listOnce(seen, ids, id, file, line.number)) continue;
     const sidecar = intensities.get(id);
     b.declare({
       id,

@@ -48,16 +48,7 @@ export async function openFerv39k(spec: Ferv39kSpec): Promise<DatasetIndex> {
         b.problem('error', 'unknown-label', `clip ${id}: label "${labelName}" is not one of ${labels.join(', ')}`, { clipId: id, file, line: line.number });
         continue;
       }
-      if (seen.has(id)) {
-        b.problem('warning', 'duplicate-id', `clip ${id} is listed twice in ${path.basename(file)} (line ${line.number}); counted once`, {
-          clipId: id,
-          file,
-          line: line.number,
-        });
-        continue;
-      }
-      seen.add(id);
-      ids.push(id);
+      if (!b.listOnce(seen, ids, id, file, line.number)) continue;
       b.declare({ id, label, frameDir: path.join(framesRoot, ...id.split('/')), source: { file, line: line.number } });
     }
     return ids;

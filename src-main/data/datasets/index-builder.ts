@@ -37,6 +37,20 @@ export class IndexBuilder {
     this.problems.push({ severity, code, message, ...extra });
   }
 
+  /**
+   * Records `id` as listed by a split file. A second listing in the same file is a duplicate-id warning
+   * (counted once) and returns false, so the caller skips the line.
+   */
+  listOnce(seen: Set<string>, ids: string[], id: string, file: string, line: number): boolean {
+    if (seen.has(id)) {
+      this.problem('warning', 'duplicate-id', `clip ${id} is listed twice in ${path.basename(file)} (line ${line}); counted once`, { clipId: id, file, line });
+      return false;
+    }
+    seen.add(id);
+    ids.push(id);
+    return true;
+  }
+
   has(id: string): boolean {
     return this.pending.has(id);
   }

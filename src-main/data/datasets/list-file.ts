@@ -53,16 +53,7 @@ export async function openListFile(spec: ListFileSpec): Promise<DatasetIndex> {
         });
         continue;
       }
-      if (seen.has(id)) {
-        b.problem('warning', 'duplicate-id', `clip ${id} is listed twice in ${path.basename(file)} (line ${line.number}); counted once`, {
-          clipId: id,
-          file,
-          line: line.number,
-        });
-        continue;
-      }
-      seen.add(id);
-      ids.push(id);
+      if (!b.listOnce(seen, ids, id, file, line.number)) continue;
       b.declare({ id, label, frameDir: dir, claimedFrames: count, source: { file, line: line.number } });
     }
     if (remapped > 0) {

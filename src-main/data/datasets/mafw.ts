@@ -46,16 +46,7 @@ export async function openMafw(spec: MafwSpec): Promise<DatasetIndex> {
         b.problem('error', 'unknown-label', `clip ${id}: label "${cells[1]}" is not one of the 11 MAFW classes`, { clipId: id, file, line: line.number });
         continue;
       }
-      if (seen.has(id)) {
-        b.problem('warning', 'duplicate-id', `clip ${id} is listed twice in ${path.basename(file)} (line ${line.number}); counted once`, {
-          clipId: id,
-          file,
-          line: line.number,
-        });
-        continue;
-      }
-      seen.add(id);
-      ids.push(id);
+      if (!b.listOnce(seen, ids, id, file, line.number)) continue;
       b.declare({ id, label, frameDir: path.join(framesRoot, id), source: { file, line: line.number } });
     }
     return ids;
