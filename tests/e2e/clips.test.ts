@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ClipPredictionReport } from '../../src-main/api/contract';
 import { makeFaceVideo } from '../helpers/face-video';
 import { tempDir } from '../helpers/tmp';
-import { launchChromium, root, startServe, type Served } from './harness';
+import { launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
 
 const IMAGES = path.join(root, 'docs', 'images');
 const DFER = path.join(root, 'bin', 'dfer.mjs');
@@ -86,11 +86,7 @@ describe('Clips in Chromium via web mode, with a fake camera', () => {
 
     served = await startServe(ws);
     browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`]);
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page = await newRecordingPage(browser, consoleErrors, SCREENSHOT_PAGE);
     await page.goto(served.url);
     mkdirSync(IMAGES, { recursive: true });
   }, 240_000);

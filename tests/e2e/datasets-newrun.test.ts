@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
-import { launchChromium, root, startServe, type Served } from './harness';
+import { launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
 
 const IMAGES = path.join(root, 'docs', 'images');
 
@@ -22,11 +22,7 @@ describe('Datasets and New run in Chromium via web mode', () => {
   beforeAll(async () => {
     served = await startServe(`${tmp.dir}/ws`);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page = await newRecordingPage(browser, consoleErrors, SCREENSHOT_PAGE);
     await page.goto(served.url);
     mkdirSync(IMAGES, { recursive: true });
   });

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+import { chromium, type Browser, type LaunchOptions, type Page } from 'playwright-core';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 
@@ -87,3 +87,16 @@ export function electronBinary(): { path: string | null; reason: string } {
   const bin = path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(dir, 'dist'), readFileSync(pathFile, 'utf8').trim());
   return existsSync(bin) ? { path: bin, reason: 'present' } : { path: null, reason: `Electron binary missing at ${bin}` };
 }
+
+/** A page that records console errors and uncaught exceptions into `errors` (tests assert it stays empty). */
+export async function newRecordingPage(browser: Browser, errors: string[], options: Parameters<Browser['newPage']>[0] = {}): Promise<Page> {
+  const page = await browser.newPage(options);
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return page;
+}
+
+/** The viewport the documentation screenshots are taken at, with downloads allowed (CSV/PNG/zip exports). */
+export const SCREENSHOT_PAGE = { viewport: { width: 1440, height: 1000 }, acceptDownloads: true } as const;

@@ -11,7 +11,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Download, Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
-import { launchChromium, root, startServe, type Served } from './harness';
+import { launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
 
 const IMAGES = path.join(root, 'docs', 'images');
 const DFER = path.join(root, 'bin', 'dfer.mjs');
@@ -147,11 +147,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
 
     served = await startServe(ws);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page = await newRecordingPage(browser, consoleErrors, SCREENSHOT_PAGE);
     await page.goto(served.url);
     mkdirSync(IMAGES, { recursive: true });
   }, 240_000);

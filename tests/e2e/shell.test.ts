@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { _electron, type Browser, type Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
-import { electronBinary, launchChromium, root, startServe, type Served } from './harness';
+import { electronBinary, launchChromium, root, startServe, type Served, newRecordingPage } from './harness';
 
 describe('app shell in Chromium via web mode', () => {
   const tmp = tempDir('dfer-e2e-');
@@ -13,11 +13,7 @@ describe('app shell in Chromium via web mode', () => {
   beforeAll(async () => {
     served = await startServe(`${tmp.dir}/ws`);
     browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page = await newRecordingPage(browser, consoleErrors);
   });
   afterAll(async () => {
     await browser?.close();
