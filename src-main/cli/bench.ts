@@ -154,6 +154,8 @@ export interface BenchOptions {
   profile: boolean;
   top: number;
   seed: number;
+  /** wasm threads (default: every core). */
+  threads?: number;
   /** Progress lines (stderr). */
   log?: (line: string) => void;
 }
@@ -293,7 +295,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   if (!isModelName(o.model)) throw new Error(`--model: unknown model "${o.model}"; known: ${MODEL_NAMES.join(', ')}`);
   const log = o.log ?? (() => undefined);
   const loadavgStart = os.loadavg();
-  const report = await initBackend(o.backend);
+  const report = await initBackend(o.backend, { threads: o.threads });
   const modelOptions = { numClasses: o.classes, frames: o.frames, size: o.size, seed: o.seed };
   const info = describeModel(o.model, modelOptions);
   const model = createModel(o.model, modelOptions);
@@ -441,10 +443,11 @@ export function registerBenchCommand(program: Command): void {
     .option('--profile', 'profile one more step with tf.profile: top kernels by total time, % of the step')
     .option('--top <n>', 'kernels listed by --profile', parseIntOption('--top', 1, 1000), 15)
     .option('--seed <n>', 'weights and input seed', parseIntOption('--seed', 0, 2 ** 31 - 1), 1)
+    .option('--threads <n>', 'wasm threads (default: every core)', parseIntOption('--threads', 1, 256))
     .option('--json', 'print JSON')
     .action(async (opts: {
       model: string; backend: BackendPreference; batch: number | 'auto'; effectiveBatch?: number; size: number; frames: number; classes: number;
-      steps: number; warmup: number; forward?: boolean; profile?: boolean; top: number; seed: number; json?: boolean;
+      steps: number; warmup: number; forward?: boolean; profile?: boolean; top: number; seed: number; threads?: number; json?: boolean;
     }) => {
       const result = await runBench({
         ...opts,

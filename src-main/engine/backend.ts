@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { BackendAttempt, BackendName, BackendReport } from '../api/contract';
 import { tf } from './tf';
 import { registerWasmTrainingKernels } from './wasm';
+import { defaultWasmThreads, MAX_WASM_THREADS, registerThreadedWasmFactory } from './wasm-threads';
 
 const requireOptional = createRequire(import.meta.url);
 
@@ -56,17 +57,70 @@ let cachedPreference: BackendPreference | null = null;
  * A forced backend that fails is an error, not a silent fallback: a run config that says `wasm` must run
  * on wasm or not at all.
  */
-export function initBackend(preference: BackendPreference = 'auto'): Promise<BackendReport> {
+export interface BackendOptions {
+  /**
+   * wasm threads (XNNPACK's pool), default: every core (`DFER_WASM_THREADS` overrides). Fixed once the wasm
+   * backend has started in a process; a later different request is reported in the attempt's reason.
+   */
+  threads?: number;
+}
+
+export function initBackend(preference: BackendPreference = 'auto', options: BackendOptions = {}): Promise<BackendReport> {
   if (cached && cachedPreference === preference) return cached;
   cachedPreference = preference;
-  cached = selectBackend(preference);
+  cached = selectBackend(preference, options.threads ?? defaultWasmThreads());
   cached.catch(() => {
     cached = null;
   });
   return cached;
 }
 
-async function selectBackend(preference: BackendPreference): Promise<BackendReport> {
+/** The threaded build is always SIMD; the stock loader evaluates the flag itself. */
+const wasmHasSimd = async () => Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+
+/** The thread count the wasm backend started with in this process (null: not started by us yet). */
+let wasmThreads: { count: number; reason: string } | null = null;
+
+/**
+ * Starts the wasm backend with `threads` threads when possible: the threaded build (see wasm-threads.ts),
+ * else the stock single-threaded one, with the reason.
+ */
+async function setWasmBackend(threads: number): Promise<BackendAttempt> {
+  if (wasmThreads != null || tf.engine().registry.wasm != null) {
+    const attempt = await trySetBackend('wasm', 'wasm');
+    if (wasmThreads && wasmThreads.count !== threads) attempt.reason += `; ${wasmThreads.count} thread(s) fixed at first start (${threads} asked)`;
+    return attempt;
+  }
+  if (threads > MAX_WASM_THREADS) threads = MAX_WASM_THREADS; // the backend's own pool limit
+  if (threads > 1) {
+    let started: number | null = null;
+    let restore: (() => void) | null = null;
+    let why = '';
+    try {
+      restore = registerThreadedWasmFactory(threads, (r) => (started = r.threads));
+    } catch (err) {
+      why = (err as Error).message;
+    }
+    if (restore) {
+      const attempt = await trySetBackend('wasm', 'wasm');
+      if (attempt.ok && started != null) {
+        wasmThreads = { count: started, reason: `${started} threads` };
+        return attempt;
+      }
+      why = attempt.reason;
+      restore();
+    }
+    const attempt = await trySetBackend('wasm', 'wasm');
+    wasmThreads = { count: 1, reason: `1 thread: the threaded build failed (${why})` };
+    if (attempt.ok) attempt.reason = `initialised single-threaded, the threaded build failed: ${why}`;
+    return attempt;
+  }
+  const attempt = await trySetBackend('wasm', 'wasm');
+  wasmThreads = { count: 1, reason: '1 thread (asked)' };
+  return attempt;
+}
+
+async function selectBackend(preference: BackendPreference, threads: number): Promise<BackendReport> {
   const attempts: BackendAttempt[] = [];
   let selected: BackendName | null = null;
 
@@ -92,11 +146,13 @@ async function selectBackend(preference: BackendPreference): Promise<BackendRepo
 
   let trainingKernels: string[] = [];
   if (!selected && wants('wasm')) {
-    const attempt = await trySetBackend('wasm', 'wasm');
+    const attempt = await setWasmBackend(threads);
     if (attempt.ok) {
       // Stock tfjs-backend-wasm cannot train convolutions: register the workbench's gradient kernels.
       trainingKernels = registerWasmTrainingKernels();
-      attempt.reason = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'initialised with SIMD' : 'initialised without SIMD';
+      const fallback = attempt.reason.startsWith('initialised single-threaded') ? ` (${attempt.reason})` : '';
+      attempt.reason = (await wasmHasSimd()) ? 'initialised with SIMD' : 'initialised without SIMD';
+      attempt.reason += `, ${wasmThreads?.count ?? 1} thread${wasmThreads?.count === 1 ? '' : 's'}${fallback}`;
       if (trainingKernels.length > 0) attempt.reason += `; ${trainingKernels.length} training kernels registered by the workbench`;
       selected = 'wasm';
     }
@@ -133,8 +189,8 @@ async function selectBackend(preference: BackendPreference): Promise<BackendRepo
     attempts,
     notice,
     wasm: {
-      simd: selected === 'wasm' && tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
-      threads: selected === 'wasm' && tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 2 : 1,
+      simd: selected === 'wasm' && (await wasmHasSimd()),
+      threads: selected === 'wasm' ? (wasmThreads?.count ?? 1) : 1,
       trainingKernels,
     },
   };

@@ -164,7 +164,7 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
   let optimizer: Sgd | null = null;
   let currentEpoch = -1;
   try {
-    const backend = await initBackend(config.backend);
+    const backend = await initBackend(config.backend, { threads: config.threads });
     const chosen = backend.attempts.find((a) => a.ok)!;
     log(`backend: ${backend.selected} (${chosen.reason})`);
 

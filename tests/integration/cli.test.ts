@@ -46,6 +46,29 @@ describe('dfer CLI', () => {
     expect(info.transport).toBe('cli');
   });
 
+  it('starts the wasm backend multi-threaded in Node (not the stock cap of cores/2), and the process still exits', async () => {
+    const { stdout } = await dfer(['info', '--json', '--backend', 'wasm'], { DFER_WASM_THREADS: '3' });
+    const info = JSON.parse(stdout);
+    expect(info.backend.selected).toBe('wasm');
+    expect(info.backend.wasm.threads).toBe(3);
+    expect(info.backend.attempts.find((a: { backend: string }) => a.backend === 'wasm').reason).toContain('3 threads');
+    const single = JSON.parse((await dfer(['info', '--json', '--backend', 'wasm'], { DFER_WASM_THREADS: '1' })).stdout);
+    expect(single.backend.wasm.threads).toBe(1);
+  });
+
+  it('a training step gives the same loss and update on 1 and on 2 wasm threads', async () => {
+    const step = async (threads: number) =>
+      JSON.parse(
+        (await dfer(['bench', '--json', '--backend', 'wasm', '--threads', String(threads), '--batch', '2', '--frames', '4', '--size', '32', '--steps', '2', '--warmup', '0']))
+          .stdout,
+      );
+    const [one, two] = [await step(1), await step(2)];
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    // Step 2's loss depends on step 1's SGD update, so this compares forward, backward and update.
+    expect(Math.abs(one.train.lastLoss - two.train.lastLoss)).toBeLessThan(1e-4 * Math.abs(one.train.lastLoss));
+  });
+
   it('rejects a bad option value with a message naming it', async () => {
     await expect(dfer(['info', '--backend', 'quantum'])).rejects.toMatchObject({ stderr: expect.stringContaining("--backend") });
     await expect(dfer(['serve', '--port', '99999'])).rejects.toMatchObject({ stderr: expect.stringContaining('--port') });
