@@ -9,6 +9,7 @@
 import { tf } from '../tf';
 import { planFilterGradAxis } from './conv-backprop-geometry';
 import { swapBatchAndChannels, zerosOnHeap } from './nhwc-heap-layout';
+import { heapOffset, nativeKernels } from './native-kernels';
 import { composeWasmKernel, type NamedAttrMap, type TensorInfo, type WasmBackend, type WasmKernelComposer } from './wasm-kernel-composer';
 
 export type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -52,7 +53,36 @@ export function prepareFilterGradConv(composer: WasmKernelComposer, problem: Fil
   return { info, usedSize, attrs };
 }
 
+/**
+ * The filter gradient directly, by the workbench's SIMD kernel (native/kernels.c): register-blocked
+ * accumulation over (batch, output row) chunks, no transposes, no im2col. Null when it does not apply
+ * (kernels not loaded, output channels not a multiple of 4).
+ */
+function conv2DBackpropFilterNative(composer: WasmKernelComposer, problem: Omit<FilterGradProblem, 'depthwise'>): TensorInfo | null {
+  const native = nativeKernels(composer.backend);
+  if (native == null || problem.x.dtype !== 'float32' || problem.dy.dtype !== 'float32') return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    problem.x.shape as [number, number, number, number], problem.filterShape, problem.strides, problem.dilations, problem.pad,
+    problem.dimRoundingMode, false,
+  );
+  if (info.outChannels % 4 !== 0) return null;
+  if (problem.dy.shape[1] !== info.outHeight || problem.dy.shape[2] !== info.outWidth || problem.dy.shape[3] !== info.outChannels) {
+    throw new Error(`wasm training kernels: dy shape [${problem.dy.shape}] does not match the convolution output [${info.outShape}]`);
+  }
+  const out = composer.allocate(problem.filterShape);
+  const offset = (t: TensorInfo) => heapOffset(composer.backend, t);
+  native.conv2d_filter_grad(
+    offset(problem.x), offset(problem.dy), offset(out),
+    info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    info.padInfo.top, info.padInfo.left, 0, info.batchSize * info.outHeight,
+  );
+  return out;
+}
+
 export function conv2DBackpropFilterOnWasm(composer: WasmKernelComposer, problem: Omit<FilterGradProblem, 'depthwise'>): TensorInfo {
+  const direct = conv2DBackpropFilterNative(composer, problem);
+  if (direct != null) return direct;
   const { usedSize, attrs } = prepareFilterGradConv(composer, { ...problem, depthwise: false });
   if (usedSize == null) return zerosOnHeap(composer, problem.filterShape);
   const [batch, outHeight, outWidth, outChannels] = problem.dy.shape;

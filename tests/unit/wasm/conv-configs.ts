@@ -85,7 +85,8 @@ function randomConfig(random: () => number, depthwise: boolean, index: number): 
     randomInt(random, 1, 5),
     randomInt(random, 1, 5),
     randomInt(random, 1, 5),
-    depthwise ? randomInt(random, 1, 3) : randomInt(random, 1, 6),
+    // Output channels include multiples of 4 and 8: the native filter-gradient kernel's 4- and 8-wide tiles.
+    depthwise ? randomInt(random, 1, 3) : pick(random, [1, 2, 3, 4, 5, 6, 8, 12, 16]),
   ];
   const xShape: ConvConfig['xShape'] = [randomInt(random, 1, 3), randomInt(random, 1, 14), randomInt(random, 1, 14), filterShape[2]];
   const dilated = random() < 0.3;

@@ -6,9 +6,10 @@
  * ignore it; ours honour a `dilations` attr, checked against cpu run on the equivalent zero-inserted
  * (undilated) filter.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src-main/engine/tf';
 import { registerWasmTrainingKernels } from '../../../src-main/engine/wasm';
+import { nativeKernelsStatus, setNativeKernelsEnabled } from '../../../src-main/engine/wasm/native-kernels';
 import { convConfigs, outputShape, takeDilatedTaps, zeroInsertFilter, type ConvConfig } from './conv-configs';
 import { randomValues, relativeError, runKernelOn, seededRandom, TOLERANCE } from './helpers';
 
@@ -21,7 +22,23 @@ beforeAll(async () => {
   registerWasmTrainingKernels();
 });
 
-describe('Conv2DBackpropFilter on wasm', () => {
+// Both filter-gradient paths: the SIMD kernel (native/kernels.c; output channels a multiple of 4) and the
+// composed XNNPACK path (every other case, and wherever the kernel module cannot load).
+describe.each([
+  { path: 'native SIMD kernel', native: true },
+  { path: 'composed XNNPACK path', native: false },
+])('Conv2DBackpropFilter on wasm, $path', ({ native }) => {
+  beforeAll(() => setNativeKernelsEnabled(native));
+  afterAll(() => setNativeKernelsEnabled(true));
+
+  it('uses the path under test', async () => {
+    const random = seededRandom(3);
+    const x = { shape: [2, 6, 6, 3], values: randomValues(random, [2, 6, 6, 3]) };
+    const dy = { shape: [2, 3, 3, 8], values: randomValues(random, [2, 3, 3, 8]) };
+    await runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, { strides: [2, 2], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 8] });
+    expect(nativeKernelsStatus()).toMatch(native ? /^in use/ : /^turned off/);
+  });
+
   it.each(convConfigs(false, 30, 101))('$name matches cpu', async (config) => {
     const random = seededRandom(config.xShape.join('').length * 7919 + config.filterShape[0]);
     const x = { shape: config.xShape, values: randomValues(random, config.xShape) };
