@@ -127,6 +127,216 @@ void conv2d_filter_grad(const float *x, const float *dy, float *out,
   }
 }
 
+/*
+ * One register tile of the input gradient: NP output pixels (1 or 4, consecutive ow) x 8 input channels
+ * (CI8) or 4, at tap (kh, kw): acc[p] = sum_co dy[pixel p, co] * w^T[tap, co, ci..], added into dx at
+ * the pixels' input positions (column stride xStep floats).
+ */
+static inline __attribute__((always_inline)) void input_grad_tile(
+    const float *g, const float *wt, float *d, int32_t Co, int32_t Ci, int32_t xStep, const int NP, const int CI8) {
+  f4 a0 = splat(0.f), a1 = splat(0.f), a2 = splat(0.f), a3 = splat(0.f);
+  f4 b0 = splat(0.f), b1 = splat(0.f), b2 = splat(0.f), b3 = splat(0.f);
+  for (int32_t co = 0; co < Co; co++, wt += Ci) {
+    const f4 w0 = load(wt);
+    const f4 w1 = CI8 ? load(wt + 4) : splat(0.f);
+    const f4 g0 = splat(g[co]);
+    a0 = add(a0, mul(g0, w0));
+    if (CI8) b0 = add(b0, mul(g0, w1));
+    if (NP > 1) {
+      const f4 g1 = splat(g[Co + co]), g2 = splat(g[2 * Co + co]), g3 = splat(g[3 * Co + co]);
+      a1 = add(a1, mul(g1, w0));
+      a2 = add(a2, mul(g2, w0));
+      a3 = add(a3, mul(g3, w0));
+      if (CI8) {
+        b1 = add(b1, mul(g1, w1));
+        b2 = add(b2, mul(g2, w1));
+        b3 = add(b3, mul(g3, w1));
+      }
+    }
+  }
+  store(d, add(load(d), a0));
+  if (CI8) store(d + 4, add(load(d + 4), b0));
+  if (NP > 1) {
+    float *d1 = d + xStep, *d2 = d + 2 * xStep, *d3 = d + 3 * xStep;
+    store(d1, add(load(d1), a1));
+    store(d2, add(load(d2), a2));
+    store(d3, add(load(d3), a3));
+    if (CI8) {
+      store(d1 + 4, add(load(d1 + 4), b1));
+      store(d2 + 4, add(load(d2 + 4), b2));
+      store(d3 + 4, add(load(d3 + 4), b3));
+    }
+  }
+}
+
+/*
+ * Conv2DBackpropInput: dx[b, oh*sh + kh*dh - pt, ow*sw + kw*dw - pl, ci] += sum_co dy[b,oh,ow,co] * w[kh,kw,ci,co]
+ * for the batch range [b0, b1) of dx (zeroed first), so threads can split the batch. `wt` is the filter
+ * with its channel axes swapped, [KH,KW,Co,Ci], so that a tap's row for one co is contiguous over ci.
+ * Ci must be a multiple of 4. Each (pixel tile, tap) is a small GEMM with its accumulators in registers.
+ */
+EXPORT(conv2d_input_grad)
+void conv2d_input_grad(const float *dy, const float *wt, float *dx,
+                       int32_t H, int32_t W, int32_t Ci, int32_t OH, int32_t OW, int32_t Co,
+                       int32_t KH, int32_t KW, int32_t sh, int32_t sw, int32_t dh, int32_t dw,
+                       int32_t pt, int32_t pl, int32_t b0, int32_t b1) {
+  const int64_t imageSize = (int64_t)H * W * Ci;
+  for (int64_t i = (int64_t)b0 * imageSize; i < (int64_t)b1 * imageSize; i += 4) store(dx + i, splat(0.f));
+  const int32_t ci8 = Ci % 8 == 0;
+  const int32_t ciStep = ci8 ? 8 : 4;
+  const int32_t xStep = sw * Ci;
+  for (int32_t b = b0; b < b1; b++) {
+    for (int32_t oh = 0; oh < OH; oh++) {
+      const float *grow = dy + ((int64_t)(b * OH + oh) * OW) * Co;
+      for (int32_t kh = 0; kh < KH; kh++) {
+        const int32_t ih = oh * sh + kh * dh - pt;
+        if (ih < 0 || ih >= H) continue;
+        float *drow = dx + ((int64_t)(b * H + ih) * W) * Ci;
+        for (int32_t kw = 0; kw < KW; kw++) {
+          const int32_t off = kw * dw - pl;
+          int32_t owLo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+          int32_t owHi = (W - 1 - off) >= 0 ? (W - 1 - off) / sw + 1 : 0;
+          if (owHi > OW) owHi = OW;
+          const float *wtap = wt + (int64_t)(kh * KW + kw) * Co * Ci;
+          int32_t ow = owLo;
+          for (; ow + 4 <= owHi; ow += 4) {
+            const float *g = grow + (int64_t)ow * Co;
+            float *d = drow + (int64_t)(ow * sw + off) * Ci;
+            for (int32_t ci = 0; ci < Ci; ci += ciStep) {
+              if (ci8) input_grad_tile(g, wtap + ci, d + ci, Co, Ci, xStep, 4, 1);
+              else input_grad_tile(g, wtap + ci, d + ci, Co, Ci, xStep, 4, 0);
+            }
+          }
+          for (; ow < owHi; ow++) {
+            const float *g = grow + (int64_t)ow * Co;
+            float *d = drow + (int64_t)(ow * sw + off) * Ci;
+            for (int32_t ci = 0; ci < Ci; ci += ciStep) {
+              if (ci8) input_grad_tile(g, wtap + ci, d + ci, Co, Ci, xStep, 1, 1);
+              else input_grad_tile(g, wtap + ci, d + ci, Co, Ci, xStep, 1, 0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/*
+ * Batch normalisation over the channel axis of a [M, C] matrix (C a multiple of 4), in row ranges
+ * [r0, r1) so that threads can split the rows. Sums run in float32 over chunks of CHUNK rows, and the
+ * chunk sums are added in float64 into `acc` (caller-provided, C doubles): the result does not drift
+ * with M (401,408 rows for small's first layer at batch 8).
+ */
+#define CHUNK 256
+
+/* acc[c] += sum_r (x[r,c] - centre[c])^P for P = 1 or 2 (centre may be null: 0). */
+static inline __attribute__((always_inline)) void channel_power_sums(
+    const float *x, const float *centre, double *acc, int32_t C, int32_t r0, int32_t r1, const int P) {
+  for (int32_t c0 = r0; c0 < r1; c0 += CHUNK) {
+    const int32_t c1 = (c0 + CHUNK < r1) ? c0 + CHUNK : r1;
+    for (int32_t c = 0; c < C; c += 16) {
+      const int32_t n = (C - c < 16) ? (C - c) / 4 : 4;
+      f4 m0 = splat(0.f), m1 = splat(0.f), m2 = splat(0.f), m3 = splat(0.f);
+      if (centre) {
+        m0 = load(centre + c);
+        if (n > 1) m1 = load(centre + c + 4);
+        if (n > 2) m2 = load(centre + c + 8);
+        if (n > 3) m3 = load(centre + c + 12);
+      }
+      f4 s0 = splat(0.f), s1 = splat(0.f), s2 = splat(0.f), s3 = splat(0.f);
+      const float *row = x + (int64_t)c0 * C + c;
+      for (int32_t r = c0; r < c1; r++, row += C) {
+        f4 v0 = wasm_f32x4_sub(load(row), m0);
+        s0 = add(s0, P == 2 ? mul(v0, v0) : v0);
+        if (n > 1) { f4 v = wasm_f32x4_sub(load(row + 4), m1); s1 = add(s1, P == 2 ? mul(v, v) : v); }
+        if (n > 2) { f4 v = wasm_f32x4_sub(load(row + 8), m2); s2 = add(s2, P == 2 ? mul(v, v) : v); }
+        if (n > 3) { f4 v = wasm_f32x4_sub(load(row + 12), m3); s3 = add(s3, P == 2 ? mul(v, v) : v); }
+      }
+      double *a = acc + c;
+      a[0] += wasm_f32x4_extract_lane(s0, 0); a[1] += wasm_f32x4_extract_lane(s0, 1);
+      a[2] += wasm_f32x4_extract_lane(s0, 2); a[3] += wasm_f32x4_extract_lane(s0, 3);
+      if (n > 1) { a[4] += wasm_f32x4_extract_lane(s1, 0); a[5] += wasm_f32x4_extract_lane(s1, 1); a[6] += wasm_f32x4_extract_lane(s1, 2); a[7] += wasm_f32x4_extract_lane(s1, 3); }
+      if (n > 2) { a[8] += wasm_f32x4_extract_lane(s2, 0); a[9] += wasm_f32x4_extract_lane(s2, 1); a[10] += wasm_f32x4_extract_lane(s2, 2); a[11] += wasm_f32x4_extract_lane(s2, 3); }
+      if (n > 3) { a[12] += wasm_f32x4_extract_lane(s3, 0); a[13] += wasm_f32x4_extract_lane(s3, 1); a[14] += wasm_f32x4_extract_lane(s3, 2); a[15] += wasm_f32x4_extract_lane(s3, 3); }
+    }
+  }
+}
+
+/*
+ * acc[c] = sum over rows [r0, r1) of (x[r, c] - shift[c]) (acc: C doubles, overwritten). A shift near the
+ * mean (e.g. the first row) keeps the float32 chunk sums small, hence exact enough, for activations far
+ * from 0.
+ */
+EXPORT(channel_sums)
+void channel_sums(const float *x, const float *shift, double *acc, int32_t C, int32_t r0, int32_t r1) {
+  for (int32_t c = 0; c < C; c++) acc[c] = 0;
+  channel_power_sums(x, shift, acc, C, r0, r1, 1);
+}
+
+/* acc[c] = sum over rows [r0, r1) of (x[r, c] - mean[c])^2 (acc: C doubles, overwritten). */
+EXPORT(channel_centred_squares)
+void channel_centred_squares(const float *x, const float *mean, double *acc, int32_t C, int32_t r0, int32_t r1) {
+  for (int32_t c = 0; c < C; c++) acc[c] = 0;
+  channel_power_sums(x, mean, acc, C, r0, r1, 2);
+}
+
+/*
+ * The two sums of the batch-norm gradient over rows [r0, r1), overwritten into acc (2C doubles):
+ * acc[c] = sum dy[r,c], acc[C + c] = sum dy[r,c] * (x[r,c] - mean[c]).
+ */
+EXPORT(channel_grad_sums)
+void channel_grad_sums(const float *dy, const float *x, const float *mean, double *acc, int32_t C, int32_t r0, int32_t r1) {
+  for (int32_t c = 0; c < 2 * C; c++) acc[c] = 0;
+  for (int32_t c0 = r0; c0 < r1; c0 += CHUNK) {
+    const int32_t c1 = (c0 + CHUNK < r1) ? c0 + CHUNK : r1;
+    for (int32_t c = 0; c < C; c += 8) {
+      const int32_t two = C - c >= 8;
+      const f4 m0 = load(mean + c), m1 = two ? load(mean + c + 4) : splat(0.f);
+      f4 g0 = splat(0.f), g1 = splat(0.f), h0 = splat(0.f), h1 = splat(0.f);
+      const float *gr = dy + (int64_t)c0 * C + c, *xr = x + (int64_t)c0 * C + c;
+      for (int32_t r = c0; r < c1; r++, gr += C, xr += C) {
+        const f4 d0 = load(gr);
+        g0 = add(g0, d0);
+        h0 = add(h0, mul(d0, wasm_f32x4_sub(load(xr), m0)));
+        if (two) {
+          const f4 d1 = load(gr + 4);
+          g1 = add(g1, d1);
+          h1 = add(h1, mul(d1, wasm_f32x4_sub(load(xr + 4), m1)));
+        }
+      }
+      double *a = acc + c, *b = acc + C + c;
+      a[0] += wasm_f32x4_extract_lane(g0, 0); a[1] += wasm_f32x4_extract_lane(g0, 1); a[2] += wasm_f32x4_extract_lane(g0, 2); a[3] += wasm_f32x4_extract_lane(g0, 3);
+      b[0] += wasm_f32x4_extract_lane(h0, 0); b[1] += wasm_f32x4_extract_lane(h0, 1); b[2] += wasm_f32x4_extract_lane(h0, 2); b[3] += wasm_f32x4_extract_lane(h0, 3);
+      if (two) {
+        a[4] += wasm_f32x4_extract_lane(g1, 0); a[5] += wasm_f32x4_extract_lane(g1, 1); a[6] += wasm_f32x4_extract_lane(g1, 2); a[7] += wasm_f32x4_extract_lane(g1, 3);
+        b[4] += wasm_f32x4_extract_lane(h1, 0); b[5] += wasm_f32x4_extract_lane(h1, 1); b[6] += wasm_f32x4_extract_lane(h1, 2); b[7] += wasm_f32x4_extract_lane(h1, 3);
+      }
+    }
+  }
+}
+
+/*
+ * out[r,c] = a[c] * u[r,c] + k[c] * (v[r,c] - m[c]) + b[c] over rows [r0, r1); u or v may be null (term
+ * dropped). Centring v before scaling keeps precision when activations sit far from 0. The batch-norm
+ * forward (v = x, m = mean, k = gamma / std, b = beta) and its input gradient (u = dy, v = x) are both this.
+ */
+EXPORT(channel_affine)
+void channel_affine(const float *u, const float *v, const float *m, const float *a, const float *k, const float *b,
+                    float *out, int32_t C, int32_t r0, int32_t r1) {
+  for (int32_t r = r0; r < r1; r++) {
+    float *orow = out + (int64_t)r * C;
+    const float *ur = u + (int64_t)r * C, *vr = v + (int64_t)r * C;
+    if (u && v) {
+      for (int32_t c = 0; c < C; c += 4)
+        store(orow + c, add(add(mul(load(a + c), load(ur + c)), mul(load(k + c), wasm_f32x4_sub(load(vr + c), load(m + c)))), load(b + c)));
+    } else if (v) {
+      for (int32_t c = 0; c < C; c += 4) store(orow + c, add(mul(load(k + c), wasm_f32x4_sub(load(vr + c), load(m + c))), load(b + c)));
+    } else {
+      for (int32_t c = 0; c < C; c += 4) store(orow + c, add(mul(load(a + c), load(ur + c)), load(b + c)));
+    }
+  }
+}
+
 /* out[i] += a[i] for n floats (n a multiple of 4): sums the per-thread partial gradients. */
 EXPORT(add_into)
 void add_into(float *out, const float *a, int32_t n) {

@@ -9,7 +9,7 @@
 import { tf } from '../tf';
 import { planFilterGradAxis } from './conv-backprop-geometry';
 import { swapBatchAndChannels, zerosOnHeap } from './nhwc-heap-layout';
-import { heapOffset, nativeKernels } from './native-kernels';
+import { heapOffset, nativeRunner } from './native-kernels';
 import { composeWasmKernel, type NamedAttrMap, type TensorInfo, type WasmBackend, type WasmKernelComposer } from './wasm-kernel-composer';
 
 export type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -59,7 +59,7 @@ export function prepareFilterGradConv(composer: WasmKernelComposer, problem: Fil
  * (kernels not loaded, output channels not a multiple of 4).
  */
 function conv2DBackpropFilterNative(composer: WasmKernelComposer, problem: Omit<FilterGradProblem, 'depthwise'>): TensorInfo | null {
-  const native = nativeKernels(composer.backend);
+  const native = nativeRunner(composer.backend);
   if (native == null || problem.x.dtype !== 'float32' || problem.dy.dtype !== 'float32') return null;
   const info = tf.backend_util.computeConv2DInfo(
     problem.x.shape as [number, number, number, number], problem.filterShape, problem.strides, problem.dilations, problem.pad,
@@ -69,14 +69,22 @@ function conv2DBackpropFilterNative(composer: WasmKernelComposer, problem: Omit<
   if (problem.dy.shape[1] !== info.outHeight || problem.dy.shape[2] !== info.outWidth || problem.dy.shape[3] !== info.outChannels) {
     throw new Error(`wasm training kernels: dy shape [${problem.dy.shape}] does not match the convolution output [${info.outShape}]`);
   }
-  const out = composer.allocate(problem.filterShape);
-  const offset = (t: TensorInfo) => heapOffset(composer.backend, t);
-  native.conv2d_filter_grad(
-    offset(problem.x), offset(problem.dy), offset(out),
+  // Threads split the (batch, output row) range; each writes its own partial dW, summed at the end.
+  const ranges = native.ranges(info.batchSize * info.outHeight, 4);
+  const partials = ranges.map(() => composer.allocate(problem.filterShape));
+  const at = (t: TensorInfo) => heapOffset(composer.backend, t);
+  const geometry = [
     info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
     info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    info.padInfo.top, info.padInfo.left, 0, info.batchSize * info.outHeight,
-  );
+    info.padInfo.top, info.padInfo.left,
+  ];
+  native.run(ranges.map(([row0, row1], i) => ({
+    fn: 'conv2d_filter_grad',
+    args: [at(problem.x), at(problem.dy), at(partials[i]!), ...geometry, row0, row1],
+  })));
+  const size = problem.filterShape.reduce((a, b) => a * b, 1);
+  for (const partial of partials.slice(1)) native.kernels.add_into(at(partials[0]!), at(partial), size);
+  const out = partials[0]!;
   return out;
 }
 

@@ -11,6 +11,7 @@ import { planInputGradAxis, type InputGradAxisPlan, type InputGradPhase } from '
 import type { Pad } from './conv2d-backprop-filter';
 import { buildConvPhaseFilter } from './input-grad-filters';
 import { cropNHWC, zerosOnHeap } from './nhwc-heap-layout';
+import { heapOffset, nativeRunner } from './native-kernels';
 import { scatterPhase } from './phase-scatter';
 import { composeWasmKernel, type TensorInfo, type WasmBackend, type WasmKernelComposer } from './wasm-kernel-composer';
 
@@ -94,7 +95,37 @@ export function phaseConvAttrs(rowPhase: InputGradPhase, colPhase: InputGradPhas
   };
 }
 
+/**
+ * The input gradient directly, by the workbench's SIMD kernel (native/kernels.c): per output pixel tile and
+ * filter tap a register-blocked product scattered into dx, every stride and dilation in one pass, no phase
+ * convolutions, crops or JS scatter. Null when it does not apply (kernels not loaded, input channels not a
+ * multiple of 4).
+ */
+function conv2DBackpropInputNative(composer: WasmKernelComposer, problem: InputGradProblem): TensorInfo | null {
+  const native = nativeRunner(composer.backend);
+  if (native == null || problem.dy.dtype !== 'float32' || problem.filter.dtype !== 'float32') return null;
+  const { info } = planInputGrad(problem, false);
+  if (info.inChannels % 4 !== 0) return null;
+  // [KH, KW, Ci, Co] -> [KH, KW, Co, Ci]: one tap's weights for an output channel contiguous over ci.
+  const swapped = composer.run('Transpose', { x: problem.filter }, { perm: [0, 1, 3, 2] });
+  const dx = composer.allocate(problem.inputShape);
+  const at = (t: TensorInfo) => heapOffset(composer.backend, t);
+  const geometry = [
+    info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    info.padInfo.top, info.padInfo.left,
+  ];
+  // Threads split the batch: each writes its own images of dx.
+  native.run(native.ranges(info.batchSize).map(([b0, b1]) => ({
+    fn: 'conv2d_input_grad',
+    args: [at(problem.dy), at(swapped), at(dx), ...geometry, b0, b1],
+  })));
+  return dx;
+}
+
 export function conv2DBackpropInputOnWasm(composer: WasmKernelComposer, problem: InputGradProblem): TensorInfo {
+  const direct = conv2DBackpropInputNative(composer, problem);
+  if (direct != null) return direct;
   const { rows, cols } = planInputGrad(problem, false);
   return inputGradFromPhases(composer, problem, rows, cols, (usedDy, rowPhase, colPhase) => {
     const phaseFilter = buildConvPhaseFilter(composer, problem.filter, rowPhase.sourceTaps, colPhase.sourceTaps);

@@ -11,6 +11,7 @@
  */
 import { tf } from '../tf';
 import { makeBatchMatMulConfig } from './batch-mat-mul';
+import { channelKernelConfigs } from './channel-kernels';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter';
@@ -45,6 +46,7 @@ function trainingKernelConfigs(): tf.KernelConfig[] {
       maxPoolGradConfig,
       makeSumConfig(stockKernel('Sum')),
       makeBatchMatMulConfig(stockKernel('BatchMatMul')),
+      ...channelKernelConfigs,
     ];
   }
   return trainingKernels;

@@ -84,7 +84,8 @@ function randomConfig(random: () => number, depthwise: boolean, index: number): 
   const filterShape: ConvConfig['filterShape'] = [
     randomInt(random, 1, 5),
     randomInt(random, 1, 5),
-    randomInt(random, 1, 5),
+    // Input channels include multiples of 4 and 8: the native input-gradient kernel's tiles.
+    depthwise ? randomInt(random, 1, 5) : pick(random, [1, 2, 3, 4, 5, 8, 12, 16]),
     // Output channels include multiples of 4 and 8: the native filter-gradient kernel's 4- and 8-wide tiles.
     depthwise ? randomInt(random, 1, 3) : pick(random, [1, 2, 3, 4, 5, 6, 8, 12, 16]),
   ];

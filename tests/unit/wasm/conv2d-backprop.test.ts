@@ -71,7 +71,13 @@ describe.each([
   });
 });
 
-describe('Conv2DBackpropInput on wasm', () => {
+describe.each([
+  { path: 'native SIMD kernel', native: true },
+  { path: 'composed XNNPACK path', native: false },
+])('Conv2DBackpropInput on wasm, $path', ({ native }) => {
+  beforeAll(() => setNativeKernelsEnabled(native));
+  afterAll(() => setNativeKernelsEnabled(true));
+
   it.each(convConfigs(false, 30, 202))('$name matches cpu', async (config) => {
     const random = seededRandom(config.xShape.join('').length * 104729 + config.filterShape[1]);
     const filterValues = randomValues(random, config.filterShape);

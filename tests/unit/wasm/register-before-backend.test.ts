@@ -18,6 +18,10 @@ const expectedKernels = [
   'MaxPoolGrad',
   'Sum',
   'BatchMatMul',
+  // The workbench's own per-channel kernels (batch norm), engine/wasm/channel-kernels.ts.
+  'DferChannelMoments',
+  'DferChannelGradSums',
+  'DferChannelAffine',
 ];
 
 describe('registering before tf.setBackend("wasm")', () => {

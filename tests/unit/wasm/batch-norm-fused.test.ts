@@ -1,0 +1,169 @@
+/**
+ * BatchNorm2d in training on wasm through the fused native channel kernels (engine/wasm/channel-kernels.ts)
+ * against an independent float64 computation of the textbook formula, and against the cpu backend's
+ * tf.moments + autodiff: output, input/scale/offset gradients and the running statistics, for channel
+ * counts 4..128 and row counts past the kernels' row chunks, including activations whose mean is far from
+ * 0 (there float32 tf.moments on cpu is itself off by more than the tolerance, so only float64 judges).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../../../src-main/engine/tf';
+import { SeededForwardContexts } from '../../../src-main/engine/models/forward-context';
+import { BatchNorm2d } from '../../../src-main/engine/models/layers/batch-norm';
+import { ParamStore, Scope } from '../../../src-main/engine/models/params';
+import { registerWasmTrainingKernels } from '../../../src-main/engine/wasm';
+import { channelKernelsAvailable } from '../../../src-main/engine/wasm/channel-kernels';
+import { setNativeKernelsEnabled } from '../../../src-main/engine/wasm/native-kernels';
+import { randomValues, relativeError, seededRandom, TOLERANCE } from './helpers';
+
+const train = new SeededForwardContexts(1).create(true);
+
+interface Case {
+  shape: [number, number, number, number];
+  mean: number;
+  std: number;
+}
+
+const cases: Case[] = [
+  { shape: [2, 3, 4, 4], mean: 0, std: 1 },
+  { shape: [3, 10, 10, 8], mean: 1, std: 2 },
+  { shape: [2, 17, 13, 12], mean: -3, std: 0.5 },
+  { shape: [4, 16, 16, 20], mean: 0, std: 1 },
+  { shape: [2, 7, 7, 128], mean: 0.5, std: 1 },
+  // Far from zero: a one-pass E[x^2] - mean^2 in float32 would cancel most of the variance here.
+  { shape: [8, 12, 12, 16], mean: 300, std: 0.25 },
+];
+
+interface Result {
+  y: Float32Array;
+  dx: Float32Array;
+  dGamma: Float32Array;
+  dBeta: Float32Array;
+  runningMean: Float32Array;
+  runningVar: Float32Array;
+}
+
+/** The layer's output, gradients (against a fixed probe) and running statistics on the current backend. */
+function inputs(c: Case) {
+  const random = seededRandom(c.shape.reduce((a, b) => a * 31 + b, 7));
+  const channels = c.shape[3];
+  return {
+    x: randomValues(random, c.shape).map((v) => c.mean + c.std * v),
+    probe: randomValues(random, c.shape),
+    gamma: randomValues(random, [channels]).map((v) => 1 + v),
+    beta: randomValues(random, [channels]),
+  };
+}
+
+/** The textbook batch norm, its gradient against the probe and the running statistics after one step, in float64. */
+function float64Reference(c: Case): Result {
+  const { x, probe, gamma, beta } = inputs(c);
+  const channels = c.shape[3];
+  const rows = x.length / channels;
+  const mean = new Float64Array(channels);
+  const variance = new Float64Array(channels);
+  for (let i = 0; i < x.length; i++) mean[i % channels] += x[i]! / rows;
+  for (let i = 0; i < x.length; i++) variance[i % channels] += (x[i]! - mean[i % channels]!) ** 2 / rows;
+  const invStd = variance.map((v) => 1 / Math.sqrt(v + 1e-5));
+  const xHat = Float64Array.from(x, (v, i) => (v - mean[i % channels]!) * invStd[i % channels]!);
+  const dBeta = new Float64Array(channels);
+  const dGamma = new Float64Array(channels);
+  for (let i = 0; i < x.length; i++) {
+    dBeta[i % channels] += probe[i]!;
+    dGamma[i % channels] += probe[i]! * xHat[i]!;
+  }
+  const ch = (i: number) => i % channels;
+  return {
+    y: Float32Array.from(xHat, (v, i) => v * gamma[ch(i)]! + beta[ch(i)]!),
+    dx: Float32Array.from(xHat, (v, i) => gamma[ch(i)]! * invStd[ch(i)]! * (probe[i]! - dBeta[ch(i)]! / rows - (v * dGamma[ch(i)]!) / rows)),
+    dGamma: Float32Array.from(dGamma),
+    dBeta: Float32Array.from(dBeta),
+    runningMean: Float32Array.from(mean, (m) => 0.1 * m),
+    runningVar: Float32Array.from(variance, (v) => 0.9 + 0.1 * v * (rows / (rows - 1))),
+  };
+}
+
+function runLayer(c: Case, fused: 'fused' | 'ops' | 'textbook'): Result {
+  const data = inputs(c);
+  const channels = c.shape[3];
+  const x = tf.tensor4d(data.x, c.shape);
+  const probe = tf.tensor4d(data.probe, c.shape);
+  const store = new ParamStore(1);
+  const bn = new BatchNorm2d(new Scope(store).child('bn'), channels);
+  bn.weight.value.assign(tf.tensor1d(data.gamma));
+  bn.bias.value.assign(tf.tensor1d(data.beta));
+  const gamma = bn.weight.value;
+  const beta = bn.bias.value;
+  const textbook = (input: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const { mean, variance } = tf.moments(input, [0, 1, 2]);
+    return tf.add(tf.mul(tf.div(tf.sub(input, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
+  };
+  const layer = (input: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+    fused === 'textbook' ? textbook(input, g, b) : bn.apply(input as tf.Tensor4D, train);
+  const y = layer(x, gamma, beta).dataSync() as Float32Array;
+  // After exactly one training-mode application.
+  const runningMean = Float32Array.from(bn.runningMean.value.dataSync());
+  const runningVar = Float32Array.from(bn.runningVar.value.dataSync());
+  const [dx, dGamma, dBeta] = tf.grads((input, g, b) => tf.sum(tf.mul(layer(input, g, b), probe)))([x, gamma, beta]);
+  const result: Result = {
+    y: Float32Array.from(y),
+    dx: Float32Array.from(dx.dataSync()),
+    dGamma: Float32Array.from(dGamma.dataSync()),
+    dBeta: Float32Array.from(dBeta.dataSync()),
+    runningMean,
+    runningVar,
+  };
+  if (fused !== 'textbook') {
+    // The layer reaches gamma and beta through its variables: their gradients come from variableGrads.
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.apply(x, train), probe)) as tf.Scalar, [gamma, beta]);
+    result.dGamma = Float32Array.from(grads[gamma.name]!.dataSync());
+    result.dBeta = Float32Array.from(grads[beta.name]!.dataSync());
+  }
+  store.dispose();
+  return result;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  registerWasmTrainingKernels();
+});
+afterAll(() => setNativeKernelsEnabled(true));
+
+describe('BatchNorm2d training on wasm, fused native channel kernels', () => {
+  it('takes the fused path on wasm', async () => {
+    await tf.setBackend('wasm');
+    setNativeKernelsEnabled(true);
+    expect(channelKernelsAvailable()).toBe(true);
+    setNativeKernelsEnabled(false);
+    expect(channelKernelsAvailable()).toBe(false);
+    setNativeKernelsEnabled(true);
+  });
+
+  it.each(cases)('matches float64 (and, near 0, the cpu backend) for $shape, mean $mean, std $std', async (c) => {
+    await tf.setBackend('wasm');
+    setNativeKernelsEnabled(true);
+    const fused = runLayer(c, 'fused');
+    const exact = float64Reference(c);
+    for (const key of ['y', 'dx', 'dGamma', 'dBeta', 'runningMean', 'runningVar'] as const) {
+      expect(relativeError(fused[key], exact[key]), key).toBeLessThanOrEqual(TOLERANCE);
+    }
+    if (Math.abs(c.mean) < 10 * c.std) {
+      await tf.setBackend('cpu');
+      const cpu = runLayer(c, 'textbook');
+      await tf.setBackend('wasm');
+      for (const key of ['y', 'dx', 'dGamma', 'dBeta'] as const) expect(relativeError(fused[key], cpu[key]), key).toBeLessThanOrEqual(TOLERANCE);
+    }
+  });
+
+  it('leaks no tensors and no wasm heap across a forward and backward pass', async () => {
+    await tf.setBackend('wasm');
+    const c = cases[1]!;
+    runLayer(c, 'fused'); // warm-up (kernel set-up, weight caches)
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const [tensors, dataIds] = [tf.memory().numTensors, backend.numDataIds()];
+    tf.tidy(() => {
+      runLayer(c, 'fused');
+    });
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(backend.numDataIds()).toBe(dataIds);
+  });
+});
