@@ -10,6 +10,28 @@
  * The reference runs under Debian's /usr/bin/python3 (python3-torch, python3-torchvision); without them
  * the Python half is skipped with a message. Each measurement is repeated (--reps) and the best kept, on
  * both sides, because this machine is shared. Results also go to tests/bench/results.local.json.
+ *
+ * What each side does (check these when comparing):
+ * - Same clips, T, batch size, output (112x112 RGB float in [0, 1]); evaluation samples the same segment
+ *   centres on both sides; training one random frame per equal segment on both (different generators, so
+ *   other frames, same count). Both decode the full 224x224 JPEG: PIL opens without draft mode, and
+ *   sharp does not shrink-on-load at exactly 2x (it only uses libjpeg's DCT scaling from 3x on).
+ * - Parallelism: the reference runs a torch DataLoader with --workers worker processes and with 0
+ *   (in-process), best kept, torch and OpenMP at 1 thread. Ours prepares --workers clips at a time
+ *   (concurrency), sharp calls run on libuv's pool (UV_THREADPOOL_SIZE, default 4), libvips at one
+ *   thread per call (sharp's default on glibc), resize/augment/float conversion on the main thread.
+ *   Both sides share the same cores.
+ * - Resize: PIL bilinear with antialias (4 taps per axis at 2x); ours averages the covered area (2 taps).
+ *   Training: the reference crops the 224 original, then ColorJitter + RandomRotation on the tensor;
+ *   ours crops, flips and rotates the 112 frame in one bilinear pass.
+ * - Timed: the reference includes its DataLoader's worker start-up and a folder listing per clip (as the
+ *   IAL code); ours includes creating the loader and, cold, waiting for the cache writes; the dataset
+ *   fingerprint (once per run) is reported separately. Frames are in the OS page cache on both sides
+ *   (just generated): "cold" is the decoded-frame cache, not the disk.
+ * - Ours cold in training fills the cache with every frame of each clip (the default, so later epochs
+ *   never decode): ~3x the frames the reference decodes. The "fill 'sampled'" line decodes the same 16.
+ * - CPU ms/clip: ours is process.cpuUsage() (every thread), the reference getrusage of itself and its
+ *   reaped worker processes; on a loaded machine it shows the work done better than clips/s does.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
