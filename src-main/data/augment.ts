@@ -86,11 +86,33 @@ export function writeFrameUnit(src: Uint8Array, out: Float32Array, offset: numbe
 }
 
 /**
- * Writes one augmented frame (same size as `src`) as float [0, 1] at `out[offset..]`. Each output pixel is
- * mapped back through rotation (about the centre), flip, and the crop's scaling, then sampled bilinearly;
- * brightness scales and clamps to [0, 1].
+ * Where each output pixel of an augmented frame samples its source: four source byte offsets and four
+ * bilinear weights (brightness included) per pixel, or offset -1 for a pixel rotated in from outside the
+ * frame. A clip's frames share their parameters, so the plan is made once per clip and applied to each
+ * frame. Backed by scratch memory: valid until the next planAugment call (the loader makes and uses a plan
+ * without awaiting in between).
  */
-export function writeAugmentedFrame(src: Uint8Array, width: number, height: number, p: ClipAugmentParams, out: Float32Array, offset: number): void {
+export interface AugmentPlan {
+  pixels: number;
+  offsets: Int32Array;
+  weights: Float64Array;
+}
+
+let planOffsets = new Int32Array(0);
+let planWeights = new Float64Array(0);
+
+/**
+ * Each output pixel is mapped back through rotation (about the centre), flip, and the crop's scaling,
+ * then sampled bilinearly; brightness scales the weights.
+ */
+export function planAugment(width: number, height: number, p: ClipAugmentParams): AugmentPlan {
+  const pixels = width * height;
+  if (planOffsets.length < pixels * 4) {
+    planOffsets = new Int32Array(pixels * 4);
+    planWeights = new Float64Array(pixels * 4);
+  }
+  const offsets = planOffsets;
+  const weights = planWeights;
   const theta = (p.rotationDeg * Math.PI) / 180;
   const cos = Math.cos(theta);
   const sin = Math.sin(theta);
@@ -106,17 +128,15 @@ export function writeAugmentedFrame(src: Uint8Array, width: number, height: numb
   const maxX = p.crop.x + p.crop.width - 1;
   const maxY = p.crop.y + p.crop.height - 1;
   const rowStride = width * 3;
-  let o = offset;
+  let k = 0;
   for (let oy = 0; oy < height; oy++) {
     const dy = oy + 0.5 - cy;
     // Inverse rotation of this row's first pixel; stepping one pixel right adds (cos, sin).
     let bx = cos * (0.5 - cx) - sin * dy + cx;
     let by = sin * (0.5 - cx) + cos * dy + cy;
-    for (let ox = 0; ox < width; ox++, bx += cos, by += sin, o += 3) {
+    for (let ox = 0; ox < width; ox++, bx += cos, by += sin, k += 4) {
       if (bx < 0 || by < 0 || bx >= width || by >= height) {
-        out[o] = 0; // rotated in from outside the frame: black, as torchvision fills
-        out[o + 1] = 0;
-        out[o + 2] = 0;
+        offsets[k] = -1; // rotated in from outside the frame: black, as torchvision fills
         continue;
       }
       // Through the flip and the crop box into the source frame; -0.5 moves to pixel centres.
@@ -129,19 +149,52 @@ export function writeAugmentedFrame(src: Uint8Array, width: number, height: numb
       const ax = fx - x0;
       const ay = fy - y0;
       const i00 = y0 * rowStride + x0 * 3;
-      const i01 = x0 < maxX ? i00 + 3 : i00;
       const i10 = y0 < maxY ? i00 + rowStride : i00;
-      const i11 = x0 < maxX ? i10 + 3 : i10;
+      offsets[k] = i00;
+      offsets[k + 1] = x0 < maxX ? i00 + 3 : i00;
+      offsets[k + 2] = i10;
+      offsets[k + 3] = x0 < maxX ? i10 + 3 : i10;
       const w11 = ax * ay * gain;
       const w01 = ax * gain - w11;
       const w10 = ay * gain - w11;
-      const w00 = gain - w01 - w10 - w11;
-      const r = src[i00] * w00 + src[i01] * w01 + src[i10] * w10 + src[i11] * w11;
-      const g = src[i00 + 1] * w00 + src[i01 + 1] * w01 + src[i10 + 1] * w10 + src[i11 + 1] * w11;
-      const b = src[i00 + 2] * w00 + src[i01 + 2] * w01 + src[i10 + 2] * w10 + src[i11 + 2] * w11;
-      out[o] = r > 1 ? 1 : r;
-      out[o + 1] = g > 1 ? 1 : g;
-      out[o + 2] = b > 1 ? 1 : b;
+      weights[k] = gain - w01 - w10 - w11;
+      weights[k + 1] = w01;
+      weights[k + 2] = w10;
+      weights[k + 3] = w11;
     }
   }
+  return { pixels, offsets, weights };
+}
+
+/** Writes one frame (packed RGB uint8) through `plan` as float [0, 1] at `out[offset..]`. */
+export function applyAugmentPlan(src: Uint8Array, plan: AugmentPlan, out: Float32Array, offset: number): void {
+  const { pixels, offsets, weights } = plan;
+  let o = offset;
+  for (let k = 0, end = pixels * 4; k < end; k += 4, o += 3) {
+    const i00 = offsets[k];
+    if (i00 < 0) {
+      out[o] = 0;
+      out[o + 1] = 0;
+      out[o + 2] = 0;
+      continue;
+    }
+    const i01 = offsets[k + 1];
+    const i10 = offsets[k + 2];
+    const i11 = offsets[k + 3];
+    const w00 = weights[k];
+    const w01 = weights[k + 1];
+    const w10 = weights[k + 2];
+    const w11 = weights[k + 3];
+    const r = src[i00] * w00 + src[i01] * w01 + src[i10] * w10 + src[i11] * w11;
+    const g = src[i00 + 1] * w00 + src[i01 + 1] * w01 + src[i10 + 1] * w10 + src[i11 + 1] * w11;
+    const b = src[i00 + 2] * w00 + src[i01 + 2] * w01 + src[i10 + 2] * w10 + src[i11 + 2] * w11;
+    out[o] = r > 1 ? 1 : r;
+    out[o + 1] = g > 1 ? 1 : g;
+    out[o + 2] = b > 1 ? 1 : b;
+  }
+}
+
+/** Writes one augmented frame (same size as `src`) as float [0, 1] at `out[offset..]`; brightness clamps to [0, 1]. */
+export function writeAugmentedFrame(src: Uint8Array, width: number, height: number, p: ClipAugmentParams, out: Float32Array, offset: number): void {
+  applyAugmentPlan(src, planAugment(width, height, p), out, offset);
 }

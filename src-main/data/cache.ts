@@ -9,7 +9,7 @@
  * added, replaced or touched) or another size gets a new folder and stale frames are never served.
  * Everything here is disposable: a missing, truncated or foreign file is a miss and is rebuilt; deleting
  * the whole folder is always safe. Writes go through writeFileAtomic (temp file + rename), so a reader
- * never sees half a file.
+ * never sees half a file (they skip the fsync: see write()).
  *
  * Clip file: "DFC1" | u32 width | u32 height | u32 clip frame count | u32 n | n x u32 frame index
  * (ascending) | n frames of width*height*3 bytes, in the same order.
@@ -151,7 +151,9 @@ export class FrameCache {
       if (bytes.length !== this.frameBytes) throw new Error(`frame ${frame} of clip ${clip.id} has ${bytes.length} bytes, expected ${this.frameBytes}`);
       out.set(bytes, dataStart + k * this.frameBytes);
     });
-    await writeFileAtomic(this.fileFor(clip.id), out);
+    // No fsync: an entry is disposable and validated when read (a lost or short one is a miss), and an
+    // fsync per clip held a thread-pool thread for the disk's latency while decodes queued behind it.
+    await writeFileAtomic(this.fileFor(clip.id), out, { sync: false });
   }
 }
 

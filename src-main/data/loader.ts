@@ -9,7 +9,7 @@
  * evaluation only needs the segment centres and caches just those.
  */
 import os from 'node:os';
-import { DEFAULT_AUGMENT, drawAugmentParams, resolveAugmentConfig, writeAugmentedFrame, writeFrameUnit, type AugmentConfig } from './augment';
+import { DEFAULT_AUGMENT, applyAugmentPlan, drawAugmentParams, planAugment, resolveAugmentConfig, writeFrameUnit, type AugmentConfig } from './augment';
 import { FrameCache, fingerprintClips } from './cache';
 import { mapLimit } from './frame-files';
 import { decodeFrames, normaliseSize, type FrameSize } from './frames';
@@ -158,10 +158,13 @@ export function createClipLoader(options: ClipLoaderOptions): ClipLoader {
     const sample = sampleFrameIndices(clip.framePaths.length, frames, training ? 'train' : 'eval', rng);
     const params = augment ? drawAugmentParams(size.width, size.height, augment, rng) : undefined;
     const pixels = await clipFrames(clip, sample.indices);
+    // One sampling plan for the clip's frames (they share the parameters); made and used without an await
+    // in between, as it lives in scratch memory.
+    const plan = params ? planAugment(size.width, size.height, params) : undefined;
     sample.indices.forEach((frameIndex, t) => {
       const offset = slot * clipFloats + t * frameBytes;
       const src = pixels.get(frameIndex)!;
-      if (params) writeAugmentedFrame(src, size.width, size.height, params, x, offset);
+      if (plan) applyAugmentPlan(src, plan, x, offset);
       else writeFrameUnit(src, x, offset);
     });
     stats.clipsLoaded++;

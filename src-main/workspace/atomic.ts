@@ -10,15 +10,19 @@ function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Writes `data` to `target` via a temp file in the same folder, fsync, then rename. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes `data` to `target` via a temp file in the same folder, fsync, then rename. `sync: false` skips
+ * the fsync, for disposable files whose reader validates them (the decoded-frame cache): readers still
+ * never see a torn file, but after a power cut the new file may be missing or empty.
+ */
+export async function writeFileAtomic(target: string, data: string | Uint8Array, options: { sync?: boolean } = {}): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(tmp, 'w');
     await handle.writeFile(data);
-    await handle.sync();
+    if (options.sync !== false) await handle.sync();
     await handle.close();
     handle = undefined;
     await fs.rename(tmp, target);

@@ -173,4 +173,24 @@ describe('resizeRgb', () => {
     const wide = resizeRgb({ data: ramp, width: 2, height: 1 }, { width: 4, height: 1 });
     expect(Array.from(wide.filter((_, i) => i % 3 === 0))).toEqual([0, 25, 75, 100]);
   });
+
+  it('the exact-2x fast path is bit-identical to the general path (vertical pass, then horizontal)', () => {
+    for (const [w, h, offset] of [
+      [224, 224, 0],
+      [224, 224, 1], // unaligned view: byte loop instead of 32-bit words
+      [10, 6, 0],
+      [14, 8, 4],
+    ]) {
+      const backing = Uint8Array.from({ length: offset + w * h * 3 }, (_, i) => (i * 7919 + (i >> 5)) & 255);
+      const data = backing.subarray(offset);
+      const fast = resizeRgb({ data, width: w, height: h }, { width: w / 2, height: h / 2 });
+      // The general path, one axis at a time in the same order (each pass rounds to 8 bits).
+      const rows = resizeRgb({ data, width: w, height: h }, { width: w, height: h / 2 });
+      const general = resizeRgb({ data: rows, width: w, height: h / 2 }, { width: w / 2, height: h / 2 });
+      expect(Buffer.from(fast).equals(Buffer.from(general))).toBe(true);
+    }
+    // Extremes: (255 + 255 + 1) >> 1 must not overflow a byte lane.
+    const white = new Uint8Array(8 * 4 * 3).fill(255);
+    expect(resizeRgb({ data: white, width: 8, height: 4 }, { width: 4, height: 2 }).every((v) => v === 255)).toBe(true);
+  });
 });

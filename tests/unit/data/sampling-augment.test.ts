@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_AUGMENT, drawAugmentParams, resolveAugmentConfig, writeAugmentedFrame, writeFrameUnit, type ClipAugmentParams } from '../../../src-main/data/augment';
+import { DEFAULT_AUGMENT, applyAugmentPlan, drawAugmentParams, planAugment, resolveAugmentConfig, writeAugmentedFrame, writeFrameUnit, type ClipAugmentParams } from '../../../src-main/data/augment';
 import { createRng, hashSeed } from '../../../src-main/data/rng';
 import { sampleFrameIndices } from '../../../src-main/data/sampling';
 
@@ -107,4 +107,79 @@ describe('augmentation', () => {
     const left = render({ ...identity, crop: { x: 0, y: 0, width: W / 2, height: W } });
     for (let x = 0; x < W; x++) expect(pixel(left, x, 2)).toBeCloseTo(1);
   });
+
+  it('one plan per clip gives exactly what mapping every pixel of every frame does', () => {
+    const size = 20;
+    const rng = createRng(hashSeed('plan'));
+    const frames = Array.from({ length: 3 }, () => Uint8Array.from({ length: size * size * 3 }, () => rng.int(256)));
+    for (let k = 0; k < 12; k++) {
+      const p = drawAugmentParams(size, size, { ...DEFAULT_AUGMENT, maxRotationDeg: 30 }, rng);
+      const plan = planAugment(size, size, p);
+      for (const f of frames) {
+        const fast = new Float32Array(f.length + 6);
+        const slow = new Float32Array(f.length + 6);
+        applyAugmentPlan(f, plan, fast, 6);
+        perPixelAugment(f, size, size, p, slow, 6);
+        expect(Buffer.from(fast.buffer).equals(Buffer.from(slow.buffer))).toBe(true);
+      }
+    }
+  });
 });
+
+/** The per-pixel implementation the plan replaced (coordinates recomputed for every frame): the reference. */
+function perPixelAugment(src: Uint8Array, width: number, height: number, p: ClipAugmentParams, out: Float32Array, offset: number): void {
+  const theta = (p.rotationDeg * Math.PI) / 180;
+  const cos = Math.cos(theta);
+  const sin = Math.sin(theta);
+  const cx = width / 2;
+  const cy = height / 2;
+  const sx = p.crop.width / width;
+  const sy = p.crop.height / height;
+  const gain = p.brightness / 255;
+  // Sampling is clamped to the crop box, as resizing the cropped image would be: no pixel outside the
+  // crop bleeds in at its edges.
+  const minX = p.crop.x;
+  const minY = p.crop.y;
+  const maxX = p.crop.x + p.crop.width - 1;
+  const maxY = p.crop.y + p.crop.height - 1;
+  const rowStride = width * 3;
+  let o = offset;
+  for (let oy = 0; oy < height; oy++) {
+    const dy = oy + 0.5 - cy;
+    // Inverse rotation of this row's first pixel; stepping one pixel right adds (cos, sin).
+    let bx = cos * (0.5 - cx) - sin * dy + cx;
+    let by = sin * (0.5 - cx) + cos * dy + cy;
+    for (let ox = 0; ox < width; ox++, bx += cos, by += sin, o += 3) {
+      if (bx < 0 || by < 0 || bx >= width || by >= height) {
+        out[o] = 0; // rotated in from outside the frame: black, as torchvision fills
+        out[o + 1] = 0;
+        out[o + 2] = 0;
+        continue;
+      }
+      // Through the flip and the crop box into the source frame; -0.5 moves to pixel centres.
+      let fx = minX + (p.flip ? width - bx : bx) * sx - 0.5;
+      let fy = minY + by * sy - 0.5;
+      fx = fx < minX ? minX : fx > maxX ? maxX : fx;
+      fy = fy < minY ? minY : fy > maxY ? maxY : fy;
+      const x0 = fx | 0;
+      const y0 = fy | 0;
+      const ax = fx - x0;
+      const ay = fy - y0;
+      const i00 = y0 * rowStride + x0 * 3;
+      const i01 = x0 < maxX ? i00 + 3 : i00;
+      const i10 = y0 < maxY ? i00 + rowStride : i00;
+      const i11 = x0 < maxX ? i10 + 3 : i10;
+      const w11 = ax * ay * gain;
+      const w01 = ax * gain - w11;
+      const w10 = ay * gain - w11;
+      const w00 = gain - w01 - w10 - w11;
+      const r = src[i00] * w00 + src[i01] * w01 + src[i10] * w10 + src[i11] * w11;
+      const g = src[i00 + 1] * w00 + src[i01 + 1] * w01 + src[i10 + 1] * w10 + src[i11 + 1] * w11;
+      const b = src[i00 + 2] * w00 + src[i01 + 2] * w01 + src[i10 + 2] * w10 + src[i11 + 2] * w11;
+      out[o] = r > 1 ? 1 : r;
+      out[o + 1] = g > 1 ? 1 : g;
+      out[o + 2] = b > 1 ? 1 : b;
+    }
+  }
+}
+

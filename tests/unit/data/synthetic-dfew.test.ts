@@ -41,7 +41,11 @@ describe('DFEW adapter on the synthetic set', () => {
     expect(policy.ok).toBe(true);
     const test = new Set(index.splits[0].test);
     const loader = createClipLoader({ clips: policy.usable.filter((c) => test.has(c.id)), training: false, batchSize: 4, size: 32 });
-    const first = await loader.epoch(0).next();
+    const batches = loader.epoch(0);
+    const first = await batches.next();
+    // Stop the epoch, so the prefetched second batch settles before afterAll deletes its frames
+    // (left running, it failed now and then as an unhandled ClipLoadError).
+    await batches.return();
     expect(first.value!.shape).toEqual([4, 16, 32, 32, 3]);
   });
 });
