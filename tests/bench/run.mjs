@@ -8,7 +8,7 @@
  *                            [--python /usr/bin/python3]
  * --quick: no former-dfer effective-batch-40 RSS run (minutes), a 50-step memory run, no frame loader benchmark.
  *
- * 1. tfjs: `dfer bench --json` (out/main/cli.js, built code) in a child process per configuration, so
+ * 1. tfjs: `dfer bench --json --threads N` (out/main/cli.js, built code) in a child process per configuration and thread count (1, 2), so
  *    each peak RSS is that configuration's own: `small` B=8 and `former-dfer` B=2, 16 frames of 112x112,
  *    forward (eval, no grad) and training step (forward + CE + backward + SGD momentum), with a tf.profile
  *    breakdown of one step.
@@ -115,12 +115,17 @@ if (results.machine.peakNote) say(`note: ${results.machine.peakNote}`);
 say(`nominal FP32 peak: ${peak.isa}, ${peak.flopsPerCycle} FLOP/cycle/core x ${peak.ghz.toFixed(2)} GHz x ${peak.cores} = ${peak.machineGflops.toFixed(0)} GFLOP/s; ` +
   `wasm SIMD128 ${peak.wasmSimdPerThreadGflops.toFixed(0)} GFLOP/s per thread`);
 
-// 1. tfjs timings (+ profile).
+// 1. tfjs timings at each thread count (the same counts as torch), with a profile at the largest.
 for (const c of CONFIGS) {
-  say(`\n[tfjs] ${c.model} B=${c.batch} T=${c.frames} ${c.size}x${c.size}: ${STEPS} steps after 1 warm-up, forward, profile`);
-  const load = loadavg();
-  const r = await tfjsBench(['--model', c.model, '--batch', c.batch, '--frames', c.frames, '--size', c.size, '--steps', STEPS, '--warmup', 1, '--forward', '--profile', '--top', 12]);
-  results.tfjs[c.model] = { ...r, loadavgBefore: load };
+  results.tfjs[c.model] = {};
+  for (const n of THREADS) {
+    const profile = n === THREADS[THREADS.length - 1];
+    say(`\n[tfjs] ${c.model} B=${c.batch} T=${c.frames} ${c.size}x${c.size}, ${n} wasm thread(s): ${STEPS} steps after 1 warm-up, forward${profile ? ', profile' : ''}`);
+    const load = loadavg();
+    const r = await tfjsBench(['--model', c.model, '--batch', c.batch, '--frames', c.frames, '--size', c.size, '--steps', STEPS, '--warmup', 1, '--forward',
+      '--threads', n, ...(profile ? ['--profile', '--top', 12] : [])]);
+    results.tfjs[c.model][n] = { ...r, loadavgBefore: load };
+  }
 }
 
 // 2. Memory: peak RSS at an effective batch of 40, and flatness over a longer run.
@@ -176,25 +181,29 @@ results.machine.loadavgEnd = loadavg();
 // Table.
 const rows = [];
 const paramsCheck = [];
+const forwardRatios = [];
 for (const c of CONFIGS) {
-  const t = results.tfjs[c.model];
   const config = `B=${c.batch} T=${c.frames} ${c.size}px`;
-  rows.push(report.tableCells({
-    model: c.model, config, impl: 'tfjs wasm', threads: t.threads ?? 1, msPerStep: t.train.msPerStep, clipsPerStep: c.batch,
-    forwardFlopsPerClip: t.forwardFlopsPerClip, forwardMsPerClip: t.forward?.msPerClip ?? null,
-    ownPeakGflops: peak.wasmSimdPerThreadGflops * (t.threads ?? 1), ratio: null,
-  }, peak.machineGflops));
   const tr = results.torch?.results?.find((x) => x.model === c.model);
-  if (!tr) continue;
-  paramsCheck.push(`${c.model}: tfjs ${t.params.toLocaleString('en-US')}, torch ${tr.params.toLocaleString('en-US')} ${t.params === tr.params ? '(same)' : '(MISMATCH)'}`);
   for (const n of THREADS) {
+    const t = results.tfjs[c.model][n];
+    rows.push(report.tableCells({
+      model: c.model, config, impl: 'tfjs wasm', threads: t.threads ?? n, msPerStep: t.train.msPerStep, clipsPerStep: c.batch,
+      forwardFlopsPerClip: t.forwardFlopsPerClip, forwardMsPerClip: t.forward?.msPerClip ?? null,
+      ownPeakGflops: peak.wasmSimdPerThreadGflops * (t.threads ?? n), ratio: null,
+    }, peak.machineGflops));
+    if (!tr) continue;
+    // The ratio sits on the torch row: tfjs at the same thread count / torch.
     const s = tr.threads[String(n)];
     rows.push(report.tableCells({
       model: c.model, config, impl: 'torch', threads: n, msPerStep: s.train_ms_per_step, clipsPerStep: c.batch,
       forwardFlopsPerClip: t.forwardFlopsPerClip, forwardMsPerClip: s.forward_ms_per_clip,
       ownPeakGflops: peak.perCoreGflops * n, ratio: report.slowdown(t.train.msPerStep, s.train_ms_per_step),
     }, peak.machineGflops));
+    if (t.forward) forwardRatios.push(`${c.model} ${n} thread(s) ${report.slowdown(t.forward.msPerClip, s.forward_ms_per_clip).toFixed(2)}x`);
   }
+  const t = results.tfjs[c.model][THREADS[0]];
+  if (tr) paramsCheck.push(`${c.model}: tfjs ${t.params.toLocaleString('en-US')}, torch ${tr.params.toLocaleString('en-US')} ${t.params === tr.params ? '(same)' : '(MISMATCH)'}`);
 }
 const table = report.formatTable(report.TABLE_HEADER, rows);
 results.table = table.split('\n');
@@ -204,11 +213,12 @@ const lines = [
   '',
   `Training step (forward + CE + backward + SGD momentum), median of ${STEPS} after 1 warm-up. GFLOP/s = 3 x forward FLOPs (describeModel) x clips / time.`,
   `% machine = of ${peak.machineGflops.toFixed(0)} GFLOP/s (${peak.cores} cores, ${peak.isa} FMA, ${peak.ghz.toFixed(2)} GHz); % own peak = of wasm SIMD128 ${peak.wasmSimdPerThreadGflops.toFixed(0)} GFLOP/s x threads (tfjs) or native ${peak.perCoreGflops.toFixed(0)} GFLOP/s x threads (torch).`,
-  `tfjs/torch = tfjs ms per step / torch ms per step (tfjs runs on 1 wasm thread: tfjs-backend-wasm disables threads under Node).`,
+  `tfjs/torch (on the torch rows) = tfjs ms per step / torch ms per step at the same thread count (tfjs: the threaded wasm backend with XNNPACK's pool and the workbench's native kernels on as many threads).`,
   '',
   table,
   '',
 ];
+if (forwardRatios.length) lines.push(`forward (eval, no gradients), tfjs/torch ms per clip: ${forwardRatios.join('; ')}`);
 if (paramsCheck.length) lines.push(`parameters: ${paramsCheck.join('; ')}`);
 if (results.torch?.measured_peak_gflops) {
   lines.push(`measured FP32 rates in the torch process (best of 5): ` +
@@ -227,7 +237,7 @@ for (const [model, m] of Object.entries(results.memory.effectiveBatch40)) {
     `RSS ${(f.first.rssBytes / MiB).toFixed(0)} -> ${(f.last.rssBytes / MiB).toFixed(0)} MiB (after step ${f.first.step} and ${f.last.step})`);
 }
 for (const c of CONFIGS) {
-  const p = results.tfjs[c.model].profile;
+  const p = results.tfjs[c.model][THREADS[THREADS.length - 1]].profile;
   if (!p) continue;
   lines.push(`profile, ${c.model} (tfjs, one step): ${p.stepMs.toFixed(0)} ms, ${(100 * p.outsideKernelsMs / p.stepMs).toFixed(0)}% outside kernels; top: ` +
     p.byKernel.slice(0, 6).map((k) => `${k.name} ${(100 * k.share).toFixed(0)}%`).join(', '));
