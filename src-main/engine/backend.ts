@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import type { BackendAttempt, BackendName, BackendReport } from '../api/contract';
 import { tf } from './tf';
 import { registerWasmTrainingKernels } from './wasm';
+import { nativeKernelsStatus, nativeRunner } from './wasm/native-kernels';
+import type { WasmBackend } from './wasm/wasm-kernel-composer';
 import { defaultWasmThreads, MAX_WASM_THREADS, registerThreadedWasmFactory } from './wasm-threads';
 
 const requireOptional = createRequire(import.meta.url);
@@ -154,6 +156,8 @@ async function selectBackend(preference: BackendPreference, threads: number): Pr
       attempt.reason = (await wasmHasSimd()) ? 'initialised with SIMD' : 'initialised without SIMD';
       attempt.reason += `, ${wasmThreads?.count ?? 1} thread${wasmThreads?.count === 1 ? '' : 's'}${fallback}`;
       if (trainingKernels.length > 0) attempt.reason += `; ${trainingKernels.length} training kernels registered by the workbench`;
+      nativeRunner(tf.backend() as unknown as WasmBackend);
+      attempt.reason += `; native SIMD kernels ${nativeKernelsStatus()}`;
       selected = 'wasm';
     }
     attempts.push(attempt);

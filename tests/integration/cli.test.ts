@@ -51,7 +51,9 @@ describe('dfer CLI', () => {
     const info = JSON.parse(stdout);
     expect(info.backend.selected).toBe('wasm');
     expect(info.backend.wasm.threads).toBe(3);
-    expect(info.backend.attempts.find((a: { backend: string }) => a.backend === 'wasm').reason).toContain('3 threads');
+    const reason = info.backend.attempts.find((a: { backend: string }) => a.backend === 'wasm').reason;
+    expect(reason).toContain('3 threads');
+    expect(reason).toContain('native SIMD kernels in use (3 threads)');
     const single = JSON.parse((await dfer(['info', '--json', '--backend', 'wasm'], { DFER_WASM_THREADS: '1' })).stdout);
     expect(single.backend.wasm.threads).toBe(1);
   });
