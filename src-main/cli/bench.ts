@@ -191,6 +191,8 @@ export interface BenchResult {
   forward?: { msPerClip: number; samplesMs: number[]; gflopsPerSecond: number };
   memory: { first: MemorySnapshot; last: MemorySnapshot; maxRssBytes: number };
   profile?: ProfileSummary;
+  /** --profile with --forward: the eval-mode forward of one micro-batch. */
+  forwardProfile?: ProfileSummary;
   machine: { cpus: number; cpuModel: string; loadavgStart: number[]; loadavgEnd: number[]; node: string; tfjs: string; date: string };
 }
 
@@ -351,6 +353,18 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         o.top,
       );
     }
+    let forwardProfile: ProfileSummary | undefined;
+    if (o.profile && o.forward) {
+      const t0 = performance.now();
+      const p = await tf.profile(() => {
+        step.forward();
+      });
+      forwardProfile = summariseProfile(
+        p.kernels.map((k) => ({ name: k.name, kernelTimeMs: Number(k.kernelTimeMs), inputShapes: k.inputShapes })),
+        performance.now() - t0,
+        o.top,
+      );
+    }
 
     return {
       model: o.model,
@@ -382,6 +396,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       // resourceUsage().maxRSS is in KiB.
       memory: { first, last, maxRssBytes: process.resourceUsage().maxRSS * 1024 },
       ...(profile ? { profile } : {}),
+      ...(forwardProfile ? { forwardProfile } : {}),
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -420,6 +435,7 @@ export function formatBench(r: BenchResult): string {
       `on ${r.machine.cpus} CPUs (timings are noisy on a loaded machine)`,
   );
   if (r.profile) lines.push(formatProfile(r.profile));
+  if (r.forwardProfile) lines.push(formatProfile(r.forwardProfile).replace('profile of one step', 'profile of one eval-mode forward'));
   return lines.join('\n');
 }
 

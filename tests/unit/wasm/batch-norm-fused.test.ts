@@ -154,6 +154,34 @@ describe('BatchNorm2d training on wasm, fused native channel kernels', () => {
     }
   });
 
+  it('evaluation mode uses the running statistics through the fused kernel (float64 reference)', async () => {
+    await tf.setBackend('wasm');
+    setNativeKernelsEnabled(true);
+    const channels = 12;
+    const random = seededRandom(21);
+    const x = randomValues(random, [3, 5, 7, channels]).map((v) => 40 + 2 * v);
+    const stats = { mean: randomValues(random, [channels]).map((v) => 40 + v), variance: randomValues(random, [channels]).map((v) => 4 + 3 * v) };
+    const gamma = randomValues(random, [channels]);
+    const beta = randomValues(random, [channels]);
+    const store = new ParamStore(1);
+    const bn = new BatchNorm2d(new Scope(store).child('bn'), channels);
+    bn.runningMean.value.assign(tf.tensor1d(stats.mean));
+    bn.runningVar.value.assign(tf.tensor1d(stats.variance));
+    bn.weight.value.assign(tf.tensor1d(gamma));
+    bn.bias.value.assign(tf.tensor1d(beta));
+    const before = tf.memory().numTensors;
+    const y = bn.apply(tf.tensor4d(x, [3, 5, 7, channels]), new SeededForwardContexts(1).create(false));
+    const actual = y.dataSync();
+    const expected = Float64Array.from(x, (v, i) => {
+      const c = i % channels;
+      return ((v - stats.mean[c]!) / Math.sqrt(stats.variance[c]! + 1e-5)) * gamma[c]! + beta[c]!;
+    });
+    expect(relativeError(actual, expected)).toBeLessThanOrEqual(TOLERANCE);
+    expect(tf.memory().numTensors).toBe(before + 2); // the input and the output, nothing else
+    expect(Array.from(bn.runningMean.value.dataSync())).toEqual(Array.from(Float32Array.from(stats.mean)));
+    store.dispose();
+  });
+
   it('leaks no tensors and no wasm heap across a forward and backward pass', async () => {
     await tf.setBackend('wasm');
     const c = cases[1]!;

@@ -44,7 +44,17 @@ export class BatchNorm2d {
     const scale = this.weight.value as tf.Tensor1D;
     const offset = this.bias.value as tf.Tensor1D;
     if (!ctx.training) {
-      return tf.batchNorm4d(x, this.runningMean.value as tf.Tensor1D, this.runningVar.value as tf.Tensor1D, offset, scale, EPSILON);
+      const mean = this.runningMean.value as tf.Tensor1D;
+      const variance = this.runningVar.value as tf.Tensor1D;
+      if (this.channels % 4 === 0 && channelKernelsAvailable()) {
+        // One pass on wasm (the stock FusedBatchNorm kernel is a scalar loop): (x - mean) * gamma / std + beta.
+        return tf.tidy(() => {
+          const k = tf.mul(scale, tf.rsqrt(tf.add(variance, EPSILON)));
+          const rows = tf.reshape(x, [x.size / this.channels, this.channels]);
+          return tf.reshape(runKernel(CHANNEL_AFFINE, { v: rows, m: mean, k, b: offset }), x.shape) as tf.Tensor4D;
+        });
+      }
+      return tf.batchNorm4d(x, mean, variance, offset, scale, EPSILON);
     }
     const [n, h, w] = x.shape;
     if (n * h * w < 2) {
