@@ -13,7 +13,7 @@
  *    forward (eval, no grad) and training step (forward + CE + backward + SGD momentum), with a tf.profile
  *    breakdown of one step.
  * 2. Peak RSS at an effective batch of 40 (micro-batch chosen as the trainer does, gradients accumulated),
- *    and memory flatness over a longer run (`small`, 100 micro steps at 32x32: tensors/RSS first and last).
+ *    and memory flatness over a longer run (`small`, 200 micro steps at 32x32: tensors/RSS first and last).
  * 3. PyTorch: tests/bench/torch_reference.py under Debian's /usr/bin/python3 (torch 1.13), 1 and 2 threads.
  *    Skipped with a message where that torch is not installed.
  * 4. The frame loader benchmark (tests/bench/frames.bench.mjs, unchanged), unless --no-frames / --quick.
@@ -146,7 +146,7 @@ for (const m of rssRuns) {
     heapAtCap: report.atWasmHeapCap(r.memory.last.wasmHeapBytes),
   };
 }
-const SOAK = { steps: QUICK ? 50 : 100, batch: 2, size: 32 };
+const SOAK = { steps: QUICK ? 50 : 200, batch: 2, size: 32 };
 say(`\n[tfjs memory] flatness: small, ${SOAK.steps} steps of B=${SOAK.batch} at ${SOAK.size}x${SOAK.size}`);
 {
   const r = await tfjsBench(['--model', 'small', '--batch', SOAK.batch, '--frames', FRAMES, '--size', SOAK.size, '--steps', SOAK.steps, '--warmup', 2]);
