@@ -182,6 +182,34 @@ describe('BatchNorm2d training on wasm, fused native channel kernels', () => {
     store.dispose();
   });
 
+  it('evaluation mode is differentiable on the fused path, like the stock batchNorm (the micro-batch probe needs it)', async () => {
+    await tf.setBackend('wasm');
+    const c: Case = { shape: [2, 6, 5, 8], mean: 2, std: 1.5 };
+    const evaluate = new SeededForwardContexts(1).create(false);
+    const grads = (native: boolean) => {
+      setNativeKernelsEnabled(native);
+      const data = inputs(c);
+      const store = new ParamStore(1);
+      const bn = new BatchNorm2d(new Scope(store).child('bn'), c.shape[3]);
+      bn.weight.value.assign(tf.tensor1d(data.gamma));
+      bn.bias.value.assign(tf.tensor1d(data.beta));
+      bn.runningMean.value.assign(tf.tensor1d(data.gamma.map((g) => 2 + g)));
+      bn.runningVar.value.assign(tf.tensor1d(data.beta.map((b) => 2 + b)));
+      const x = tf.tensor4d(data.x, c.shape);
+      const probe = tf.tensor4d(data.probe, c.shape);
+      const loss = () => tf.sum(tf.mul(bn.apply(x, evaluate), probe)) as tf.Scalar;
+      const [dx] = tf.grads((input) => tf.sum(tf.mul(bn.apply(input as tf.Tensor4D, evaluate), probe)))([x]);
+      const { grads: g } = tf.variableGrads(loss, [bn.weight.value, bn.bias.value]);
+      const out = [dx!, g[bn.weight.value.name]!, g[bn.bias.value.name]!].map((t) => Float32Array.from(t.dataSync()));
+      store.dispose();
+      setNativeKernelsEnabled(true);
+      return out;
+    };
+    const fused = grads(true);
+    const stock = grads(false);
+    fused.forEach((values, i) => expect(relativeError(values, stock[i]!)).toBeLessThanOrEqual(TOLERANCE));
+  });
+
   it('leaks no tensors and no wasm heap across a forward and backward pass', async () => {
     await tf.setBackend('wasm');
     const c = cases[1]!;

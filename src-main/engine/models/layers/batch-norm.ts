@@ -48,11 +48,7 @@ export class BatchNorm2d {
       const variance = this.runningVar.value as tf.Tensor1D;
       if (this.channels % 4 === 0 && channelKernelsAvailable()) {
         // One pass on wasm (the stock FusedBatchNorm kernel is a scalar loop): (x - mean) * gamma / std + beta.
-        return tf.tidy(() => {
-          const k = tf.mul(scale, tf.rsqrt(tf.add(variance, EPSILON)));
-          const rows = tf.reshape(x, [x.size / this.channels, this.channels]);
-          return tf.reshape(runKernel(CHANNEL_AFFINE, { v: rows, m: mean, k, b: offset }), x.shape) as tf.Tensor4D;
-        });
+        return tf.tidy(() => batchNormEvalFused(x, mean, tf.mul(scale, tf.rsqrt(tf.add(variance, EPSILON))) as tf.Tensor1D, offset));
       }
       return tf.batchNorm4d(x, mean, variance, offset, scale, EPSILON);
     }
@@ -171,4 +167,31 @@ function batchNormTrainingFused(
     };
   });
   return op(x, gamma, beta) as tf.Tensor4D;
+}
+
+/**
+ * y = k * (x - mean) + beta in one pass (k = gamma / sqrt(runningVar + eps)), differentiable: an eval-mode
+ * forward can run on a gradient tape (the micro-batch memory probe does), so the gradient is given too.
+ */
+function batchNormEvalFused(x: tf.Tensor4D, mean: tf.Tensor1D, k: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor4D {
+  const channels = x.shape[3];
+  const op = tf.customGrad((input, m, scale, shift, save) => {
+    const rows = tf.reshape(input as tf.Tensor4D, [x.size / channels, channels]) as tf.Tensor2D;
+    (save as (tensors: tf.Tensor[]) => void)([rows, m as tf.Tensor1D, scale as tf.Tensor1D]);
+    return {
+      value: tf.reshape(runKernel(CHANNEL_AFFINE, { v: rows, m: m as tf.Tensor1D, k: scale as tf.Tensor1D, b: shift as tf.Tensor1D }), x.shape),
+      gradFunc: (dy, saved) => {
+        const [xRows, savedMean, savedScale] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+        const dyRows = tf.reshape(dy as tf.Tensor4D, [x.size / channels, channels]);
+        const dShift = tf.sum(dyRows, 0);
+        return [
+          tf.reshape(tf.mul(dyRows, savedScale), x.shape),
+          tf.neg(tf.mul(dShift, savedScale)),
+          tf.sum(tf.mul(dyRows, tf.sub(xRows, savedMean)), 0),
+          dShift,
+        ];
+      },
+    };
+  });
+  return op(x, mean, k, beta) as tf.Tensor4D;
 }
