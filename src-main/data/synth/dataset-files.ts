@@ -9,7 +9,7 @@ import { FOLD_COUNT, SIZE_PRESETS } from './dataset-plan';
 import { EMOTIONS, INTENSITY_BINS } from './dfew-classes';
 
 /** Bumped whenever the same seed would give different bytes. */
-export const SYNTH_GENERATOR_VERSION = '1.0.0';
+export const SYNTH_GENERATOR_VERSION = '1.1.0';
 export const JPEG_EXTENSION = '.jpg';
 
 /** Paths inside the output folder, as DFEW lays them out. */

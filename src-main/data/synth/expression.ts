@@ -87,7 +87,7 @@ export function sampleExpressionStyle(emotion: Emotion, rng: Rng): ActionUnits {
   for (const [unit, value] of Object.entries(CLASS_PROTOTYPES[emotion]) as Array<[keyof ActionUnits, number]>) {
     style[unit] = Math.min(1, value * rng.normalClamped(1, 0.15, 0.6, 1.35));
   }
-  if (emotion === 'Happy') style.lipPart = rng.range(0, 1); // closed-mouth or toothy smiles
+  if (emotion === 'Happy') style.lipPart = rng.range(0.3, 1); // closed-mouth or toothy smiles
   if (emotion === 'Surprise') style.jawDrop = rng.range(0.5, 1);
   if (emotion === 'Disgust' && rng.chance(0.5)) {
     // Nose-led or lip-led disgust.
@@ -131,8 +131,9 @@ export interface ClipTimeline {
 }
 
 export function sampleTimeline(frames: number, emotion: Emotion, intensity: number, rng: Rng): ClipTimeline {
-  const onsetStart = rng.int(0, Math.max(1, Math.round(frames * 0.3)));
-  const onsetLength = rng.int(Math.max(3, Math.round(frames * 0.2)), Math.max(4, Math.round(frames * 0.5)));
+  // DFEW clips are cut around the expression: the apex is reached early enough to hold for most of the clip.
+  const onsetStart = rng.int(0, Math.max(1, Math.round(frames * 0.2)));
+  const onsetLength = rng.int(Math.max(2, Math.round(frames * 0.15)), Math.max(3, Math.round(frames * 0.35)));
   const apexFrame = Math.min(frames - 1, onsetStart + onsetLength);
   const canRelease = frames - 1 - apexFrame >= 4;
   const offsetStart = canRelease && rng.chance(0.25) ? rng.int(apexFrame + 2, frames - 2) : null;

@@ -34,6 +34,19 @@ export interface ClipContent {
   seed: number;
 }
 
+/**
+ * Framing of a face-aligned crop, as DFEW's clips are: the face (cheek to cheek about 2 face units) fills
+ * about 80% of the frame width, from the hairline to the chin, with the point between the eyes and the
+ * mouth at the frame centre. Frames framed like a webcam picture (head and shoulders) left the expression
+ * a few pixels wide at the 48-64 px a CPU model sees.
+ */
+export const FACE_CROP = {
+  /** Frame widths per face unit (x the subject's and the scene's scale). */
+  unitsToFrame: 0.4,
+  /** Vertical position of the face origin (between the eyes, above the nose), fraction of the frame. */
+  originY: 0.38,
+} as const;
+
 export function subjectIdentity(datasetSeed: number, subject: number): FaceIdentity {
   return sampleIdentity(forkRng(datasetSeed, 'subject', subject));
 }
@@ -127,9 +140,9 @@ export class ClipRenderer {
       yaw: scene.yaw + oscillate(scene.yawDrift, frame),
       pitch: scene.pitch + oscillate(scene.pitchDrift, frame),
       roll: scene.roll + oscillate(scene.rollDrift, frame),
-      scale: 0.3 * size * identity.sizeInFrame * scene.scale * (1 + oscillate(scene.zoomDrift, frame)),
+      scale: FACE_CROP.unitsToFrame * size * identity.sizeInFrame * scene.scale * (1 + oscillate(scene.zoomDrift, frame)),
       centerX: size * (0.5 + scene.offsetX + oscillate(scene.swayX, frame) + shakeX),
-      centerY: size * (0.45 + scene.offsetY + oscillate(scene.swayY, frame) + shakeY),
+      centerY: size * (FACE_CROP.originY + scene.offsetY + oscillate(scene.swayY, frame) + shakeY),
     };
   }
 

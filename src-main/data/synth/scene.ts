@@ -117,7 +117,7 @@ export function sampleScene(rng: Rng, skin: Rgb): ClipScene {
   }
   const blurred = rng.chance(0.6);
   return {
-    yaw: rng.normalClamped(0, 0.12, -0.3, 0.3),
+    yaw: rng.normalClamped(0, 0.1, -0.25, 0.25),
     pitch: rng.normalClamped(0, 0.06, -0.15, 0.15),
     roll: rng.normalClamped(0, 0.06, -0.15, 0.15),
     yawDrift: oscillation(rng, 0.08),
@@ -133,11 +133,11 @@ export function sampleScene(rng: Rng, skin: Rgb): ClipScene {
     background: { from: backdrop, to: mixRgb(backdrop, rgb255(0, 0, 0), rng.range(0, 0.5)), angle: rng.range(0, 2 * Math.PI), blobs },
     clothing: jitterColour(rng, rng.pick(CLOTHING), 0.05),
     light: {
-      gain: rng.range(0.78, 1.12),
+      gain: rng.range(0.85, 1.15),
       gradient: rng.range(0, 0.45),
       angle: rng.range(0, 2 * Math.PI),
       tint: [rng.range(0.93, 1.07), rng.range(0.96, 1.04), rng.range(0.9, 1.08)],
-      contrast: rng.range(0.85, 1.05),
+      contrast: rng.range(0.9, 1.05),
     },
     blurSigma112: blurred ? rng.range(0.3, 0.8) : 0,
     noiseSigma: rng.range(1, 6) / 255,

@@ -35,7 +35,7 @@ function eyeShape(id: FaceIdentity, s: FaceState, side: number): EyeShape {
   const open = id.eyeOpenness * (1 - s.blink);
   const hu =
     0.46 * ew * open *
-    (1 + 0.95 * s.upperLidRaise * g) *
+    (1 + 1.2 * s.upperLidRaise * g) *
     (1 - 0.25 * s.lidTighten * g) *
     (1 - 0.4 * s.upperLidDroop * g) *
     (1 - 0.2 * s.cheekRaise * g);
@@ -88,14 +88,14 @@ function drawEye(p: FacePainter, id: FaceIdentity, s: FaceState, side: number): 
   // Cheek raising bunches the skin under the eye and fans out crow's feet.
   const squeeze = Math.min(1, (s.cheekRaise * 0.9 + s.lidTighten * 0.5) * g);
   const under = eye.lower.map((q) => pt(q.x, q.y + 0.06 + 0.03 * (1 - squeeze)));
-  p.stroke(under, { width: 0.02, color: scaleRgb(id.skin, 0.7), opacity: 0.2 + 0.5 * squeeze });
+  p.stroke(under, { width: 0.035, color: scaleRgb(id.skin, 0.7), opacity: 0.15 + 0.6 * squeeze });
   if (s.cheekRaise > 0.05) {
     const ox = eye.centre.x + side * ew * 1.12;
     for (const k of [-1, 0, 1]) {
       p.stroke([pt(ox, eye.centre.y + 0.02 * k), pt(ox + side * 0.1, eye.centre.y + 0.05 * k + 0.015)], {
-        width: 0.014,
+        width: 0.03,
         color: scaleRgb(id.skin, 0.65),
-        opacity: Math.min(0.45, s.cheekRaise * g * 0.5),
+        opacity: Math.min(0.6, s.cheekRaise * g * 0.7),
       });
     }
   }
@@ -113,10 +113,10 @@ function browShape(id: FaceIdentity, s: FaceState, side: number): BrowShape {
   const inner = s.browInnerRaise * g;
   const outer = s.browOuterRaise * g;
   const lower = s.browLower * g;
-  const innerX = side * (id.eyeSpacing - 0.95 * ew - 0.07 * lower);
-  const innerY = base + 0.02 - id.browRestSlant - 0.17 * inner - 0.04 * outer + 0.13 * lower;
-  const peakY = base - id.browArch * (1 - 0.5 * lower) - 0.07 * inner - 0.13 * outer + 0.07 * lower;
-  const outerY = base + 0.05 - 0.02 * inner - 0.1 * outer + 0.05 * lower;
+  const innerX = side * (id.eyeSpacing - 0.95 * ew - 0.1 * lower - 0.03 * inner);
+  const innerY = base + 0.02 - id.browRestSlant - 0.24 * inner - 0.05 * outer + 0.18 * lower;
+  const peakY = base - id.browArch * (1 - 0.5 * lower) - 0.09 * inner - 0.18 * outer + 0.1 * lower;
+  const outerY = base + 0.05 - 0.02 * inner - 0.15 * outer + 0.06 * lower;
   return {
     points: [
       pt(innerX, innerY),
@@ -143,7 +143,7 @@ export function drawEyesAndBrows(p: FacePainter, id: FaceIdentity, s: FaceState)
   // Brow lowering: vertical furrows between the brows.
   if (s.browLower > 0.05) {
     for (const x of [-0.05, 0.05]) {
-      p.stroke([pt(x, browTop - 0.05), pt(x * 1.2, browTop + 0.08)], { width: 0.02, color: skinLine, opacity: Math.min(0.75, 0.8 * s.browLower) });
+      p.stroke([pt(x, browTop - 0.06), pt(x * 1.2, browTop + 0.12)], { width: 0.045, color: skinLine, opacity: Math.min(0.85, 1.0 * s.browLower) });
     }
   }
   // Brow raising: horizontal forehead lines; inner raise alone wrinkles only the middle.
@@ -153,9 +153,9 @@ export function drawEyesAndBrows(p: FacePainter, id: FaceIdentity, s: FaceState)
     for (let k = 0; k < 3; k++) {
       const y = browTop - 0.12 - 0.09 * k;
       p.stroke([pt(-reach, y + 0.02), pt(0, y - 0.015), pt(reach, y + 0.02)], {
-        width: 0.016,
+        width: 0.035,
         color: skinLine,
-        opacity: Math.min(0.6, raise * (0.7 - 0.15 * k)),
+        opacity: Math.min(0.75, raise * (0.85 - 0.15 * k)),
       });
     }
   }

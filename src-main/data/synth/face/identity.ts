@@ -120,7 +120,7 @@ export function sampleIdentity(rng: Rng): FaceIdentity {
     eyeOpenness: rng.range(0.85, 1.15),
     eyeTilt: rng.range(-0.04, 0.08),
     browGap: rng.range(0.2, 0.27),
-    browThickness: rng.range(0.045, 0.085),
+    browThickness: rng.range(0.07, 0.11),
     browArch: rng.range(0.02, 0.07),
     browRestSlant: rng.normalClamped(0, 0.02, -0.04, 0.04),
     noseLength: rng.range(0.38, 0.5),

@@ -28,19 +28,19 @@ export interface MouthGeometry {
 export function mouthGeometry(id: FaceIdentity, s: FaceState): MouthGeometry {
   const my = id.mouthY;
   const hw = id.mouthHalfWidth;
-  const gap = Math.max(0, (0.09 * s.lipPart + 0.3 * s.jawDrop) * (1 - 0.8 * s.lipPress) + 0.06 * s.upperLipRaise - 0.03 * s.chinRaise);
+  const gap = Math.max(0, (0.1 * s.lipPart + 0.36 * s.jawDrop) * (1 - 0.8 * s.lipPress) + 0.07 * s.upperLipRaise - 0.03 * s.chinRaise);
   const thin = (1 - 0.6 * s.lipPress) * (1 - 0.3 * s.lipStretch) * (1 - 0.25 * s.lipCornerUp) * (1 + 0.3 * s.lipFunnel);
   const tu = id.upperLipThickness * thin;
   const tl = id.lowerLipThickness * thin;
-  const raise = 0.055 * s.upperLipRaise;
+  const raise = 0.09 * s.upperLipRaise;
   const upperCentreY = my - 0.2 * gap - raise;
   const lowerCentreY = my + 0.8 * gap - 0.02 * s.chinRaise;
   const corner = (side: number): Point => {
     const g = 1 + side * s.asymmetry;
-    const x = side * hw * (1 + (0.18 * s.lipCornerUp + 0.32 * s.lipStretch - 0.12 * s.lipPress - 0.3 * s.lipFunnel + 0.04 * s.lipCornerDown) * g);
+    const x = side * hw * (1 + (0.24 * s.lipCornerUp + 0.42 * s.lipStretch - 0.15 * s.lipPress - 0.3 * s.lipFunnel + 0.04 * s.lipCornerDown) * g);
     const y =
       my - id.mouthRestCurve +
-      (-0.15 * s.lipCornerUp + 0.12 * s.lipCornerDown + 0.03 * s.lipStretch - 0.02 * s.upperLipRaise) * g +
+      (-0.3 * s.lipCornerUp + 0.27 * s.lipCornerDown + 0.04 * s.lipStretch - 0.02 * s.upperLipRaise) * g +
       0.3 * gap;
     return pt(x, y);
   };
@@ -106,7 +106,7 @@ export function drawMouth(p: FacePainter, id: FaceIdentity, s: FaceState): Mouth
   if (s.chinRaise > 0.05) {
     const chinY = m.lowerOuter[2].y + 0.16;
     p.blob(0, chinY, 0.2, 0.1, 0, scaleRgb(id.skin, 0.75), 0.5 * s.chinRaise);
-    p.stroke([pt(-0.14, chinY - 0.06), pt(0, chinY - 0.09), pt(0.14, chinY - 0.06)], { width: 0.02, color: scaleRgb(id.skin, 0.62), opacity: 0.6 * s.chinRaise });
+    p.stroke([pt(-0.14, chinY - 0.06), pt(0, chinY - 0.09), pt(0.14, chinY - 0.06)], { width: 0.035, color: scaleRgb(id.skin, 0.62), opacity: 0.7 * s.chinRaise });
   }
   return m;
 }
@@ -119,7 +119,7 @@ export function drawNasolabialFolds(p: FacePainter, id: FaceIdentity, s: FaceSta
     const top = pt(side * (id.noseWidth + 0.05), noseTipY - 0.03 - 0.03 * s.noseWrinkle);
     const bottom = pt(c.x + side * 0.07, c.y + 0.08);
     const midPoint = pt(side * (Math.abs(c.x) + 0.02 + 0.05 * s.cheekRaise), (top.y + c.y) / 2);
-    p.stroke([top, midPoint, bottom], { width: [0.028, 0.0112], color: scaleRgb(id.skin, 0.72), opacity: depth });
+    p.stroke([top, midPoint, bottom], { width: [0.045, 0.018], color: scaleRgb(id.skin, 0.68), opacity: depth });
     // Cheek bulge lit above the fold.
     p.blob(midPoint.x + side * 0.08, midPoint.y - 0.02, 0.1, 0.14, 0, mixRgb(id.skin, WHITE, 0.3), 0.3 * depth);
   }

@@ -43,10 +43,10 @@ export function drawNose(p: FacePainter, id: FaceIdentity, s: FaceState): void {
     const a = Math.min(0.8, s.noseWrinkle);
     for (let k = 0; k < 3; k++) {
       const y = id.eyeY + 0.08 + 0.06 * k;
-      p.stroke([pt(-0.07, y + 0.01), pt(0, y - 0.01), pt(0.07, y + 0.01)], { width: 0.016, color: crease, opacity: a * (0.9 - 0.2 * k), lift: 0.1 });
+      p.stroke([pt(-0.07, y + 0.01), pt(0, y - 0.01), pt(0.07, y + 0.01)], { width: 0.035, color: crease, opacity: a * (0.9 - 0.2 * k), lift: 0.1 });
     }
     for (const side of [-1, 1]) {
-      p.stroke([pt(side * 0.1, id.eyeY + 0.1), pt(side * 0.16, id.eyeY + 0.2)], { width: 0.016, color: crease, opacity: a * 0.7, lift: 0.05 });
+      p.stroke([pt(side * 0.1, id.eyeY + 0.1), pt(side * 0.16, id.eyeY + 0.2)], { width: 0.035, color: crease, opacity: a * 0.8, lift: 0.05 });
     }
   }
 }
