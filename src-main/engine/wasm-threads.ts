@@ -91,6 +91,10 @@ export function registerThreadedWasmFactory(threads: number, onReady: (result: T
           factory({
             locateFile: (file: string) => (file.endsWith('.worker.js') ? workerFile : path.join(wasmDir, file)),
             mainScriptUrlOrBlob: mainScript,
+            // Emscripten's Node default writes straight to fd 1/2, past console and process.stdout/stderr,
+            // where the run's failure watch listens for XNNPACK's "Got status 6" (failure-watch.ts).
+            print: (text: string) => console.log(text),
+            printErr: (text: string) => console.warn(text),
           }),
           INIT_TIMEOUT_MS,
           `the threaded wasm module did not start within ${INIT_TIMEOUT_MS / 1000} s`,

@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src-main/engine/backend';
+import { RunFailure, watchForBackendFailures } from '../../../src-main/engine/failure-watch';
 import { tf } from '../../../src-main/engine/tf';
 import { nativeKernelsStatus, nativeRunner } from '../../../src-main/engine/wasm/native-kernels';
 import type { WasmBackend } from '../../../src-main/engine/wasm/wasm-kernel-composer';
@@ -49,6 +50,20 @@ describe('native kernels on the threaded backend', () => {
       for (let r = 0; r < 1000; r++) v += (values[r * 24 + c]! - m) ** 2 / 1000;
       expect(mean![c]).toBeCloseTo(m, 4);
       expect(variance![c]).toBeCloseTo(v, 4);
+    }
+  });
+
+  it("the threaded module's error printing reaches the failure watch (XNNPACK's out-of-memory line fails a run)", async () => {
+    await tf.setBackend('wasm');
+    const module = (tf.backend() as unknown as { wasm: { printErr?: (text: string) => void } }).wasm;
+    expect(typeof module.printErr).toBe('function');
+    const watch = watchForBackendFailures();
+    try {
+      expect(() => watch.check()).not.toThrow();
+      module.printErr!('XNN status for xnn_create_convolution2d_nhwc_f32 is not successful. Got status 6. Use -c dbg to see more logs.');
+      expect(() => watch.check()).toThrow(RunFailure);
+    } finally {
+      watch.stop();
     }
   });
 
