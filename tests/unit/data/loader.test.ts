@@ -131,8 +131,11 @@ describe('clip loader', () => {
     const warm = createClipLoader(base(clips, { cacheDir }));
     await collect(warm);
     expect(warm.stats()).toMatchObject({ framesDecoded: 0, framesFromCache: 8 });
+    // No cache write of either loader may still be in flight while the folder is deleted.
+    await warm.flush();
 
-    await fs.rm(cacheDir, { recursive: true });
+    // maxRetries: a recursive delete can meet ENOTEMPTY on a directory the OS has not finished updating.
+    await fs.rm(cacheDir, { recursive: true, maxRetries: 5 });
     const rebuilt = createClipLoader(base(clips, { cacheDir }));
     expect(Array.from((await collect(rebuilt))[0].x)).toEqual(Array.from(reference[0].x));
     expect(rebuilt.stats().framesDecoded).toBe(8);
