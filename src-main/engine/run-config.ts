@@ -60,6 +60,12 @@ export const runConfigSchema = z.strictObject({
      * honestly; never the test fold. 0 = none.
      */
     validationFraction: z.number().min(0).max(0.5).default(0),
+    /**
+     * Seed of that hold-out, separate from the run's `seed`: runs that differ in their seed (an ensemble,
+     * the two models of a combination) hold out the same clips, so a beta chosen on validation compares
+     * like with like.
+     */
+    validationSeed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   }),
   model: z.strictObject({
     name: z.enum(MODEL_NAMES),

@@ -114,7 +114,7 @@ export function runParts(index: DatasetIndex, config: RunConfig, usableIds?: Rea
   const test = pick(split.test);
   let validation: ClipRecord[] = [];
   if (config.dataset.validationFraction > 0) {
-    const hold = stratifiedHoldout(train, config.dataset.validationFraction, config.seed, 'validation');
+    const hold = stratifiedHoldout(train, config.dataset.validationFraction, config.dataset.validationSeed, 'validation');
     const held = new Set(hold.test);
     validation = train.filter((c) => held.has(c.id));
     train = train.filter((c) => !held.has(c.id));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DfewSpecSchema } from '../../src-main/data/spec';
 import { generateSyntheticDfew } from '../../src-main/data/synth/generate';
 import { loadCheckpoint } from '../../src-main/engine/checkpoint';
-import { resolveRunConfig } from '../../src-main/engine/run-setup';
+import { resolveRunConfig, runParts } from '../../src-main/engine/run-setup';
 import { executeRun } from '../../src-main/engine/trainer';
 import { initBackend } from '../../src-main/engine/backend';
 import { tf } from '../../src-main/engine/tf';
@@ -70,6 +70,25 @@ describe('training a run in-process (wasm backend)', () => {
     expect(existsSync(path.join(dir, 'summary.json'))).toBe(true);
     expect((await readStatus(dir)).state).toBe('done');
     expect(readdirSync(dir).filter((n) => n.includes('.tmp'))).toEqual([]);
+  });
+
+  it('runs that differ only in their seed hold out the same validation clips (combinations compare like with like)', async () => {
+    const parts = async (seed: number, validationSeed?: number) => {
+      const { resolved, index } = await resolveRunConfig(ws, {
+        name: `holdout ${seed}`,
+        dataset: { id: 'synthetic', split: 'set_1', validationFraction: 0.25, ...(validationSeed === undefined ? {} : { validationSeed }) },
+        model: { name: 'small', frames: 4, size: 32 },
+        loss: { aux: 'none', alpha: 0, decay: { A: 1, lambda: 0 } },
+        epochs: 1,
+        batchSize: 8,
+        seed,
+      });
+      return runParts(index, resolved.config).validation.map((c) => c.id).sort();
+    };
+    const a = await parts(1);
+    expect(a.length).toBeGreaterThan(0);
+    expect(await parts(7)).toEqual(a);
+    expect(await parts(7, 99)).not.toEqual(a);
   });
 
   it('the same seed, config and backend give the same first-epoch metrics; another seed does not', async () => {
