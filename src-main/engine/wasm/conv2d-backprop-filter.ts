@@ -9,7 +9,7 @@
 import { tf } from '../tf';
 import { planFilterGradAxis } from './conv-backprop-geometry';
 import { swapBatchAndChannels, zerosOnHeap } from './nhwc-heap-layout';
-import { heapOffset, nativeRunner } from './native-kernels';
+import { convGeometry, heapOffset, nativeRunner } from './native-kernels';
 import { composeWasmKernel, type NamedAttrMap, type TensorInfo, type WasmBackend, type WasmKernelComposer } from './wasm-kernel-composer';
 
 export type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -25,15 +25,20 @@ export interface FilterGradProblem {
   depthwise: boolean;
 }
 
+/** dy must have the forward convolution's output shape. */
+function checkDyShape(dy: TensorInfo, info: tf.backend_util.Conv2DInfo): void {
+  if (dy.shape[1] !== info.outHeight || dy.shape[2] !== info.outWidth || dy.shape[3] !== info.outChannels) {
+    throw new Error(`wasm training kernels: dy shape [${dy.shape}] does not match the convolution output [${info.outShape}]`);
+  }
+}
+
 /** The aux-convolution operands and attributes shared by the regular and the depthwise filter gradients. */
 export function prepareFilterGradConv(composer: WasmKernelComposer, problem: FilterGradProblem) {
   const { x, dy, filterShape, strides, dilations, pad, dimRoundingMode, depthwise } = problem;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, depthwise,
   );
-  if (dy.shape[1] !== info.outHeight || dy.shape[2] !== info.outWidth || dy.shape[3] !== info.outChannels) {
-    throw new Error(`wasm training kernels: dy shape [${dy.shape}] does not match the convolution output [${info.outShape}]`);
-  }
+  checkDyShape(dy, info);
   const rows = planFilterGradAxis({
     inSize: info.inHeight, outSize: info.outHeight, filterSize: info.filterHeight,
     stride: info.strideHeight, dilation: info.dilationHeight, padBefore: info.padInfo.top,
@@ -66,18 +71,12 @@ function conv2DBackpropFilterNative(composer: WasmKernelComposer, problem: Omit<
     problem.dimRoundingMode, false,
   );
   if (info.outChannels % 4 !== 0) return null;
-  if (problem.dy.shape[1] !== info.outHeight || problem.dy.shape[2] !== info.outWidth || problem.dy.shape[3] !== info.outChannels) {
-    throw new Error(`wasm training kernels: dy shape [${problem.dy.shape}] does not match the convolution output [${info.outShape}]`);
-  }
+  checkDyShape(problem.dy, info);
   // Threads split the (batch, output row) range; each writes its own partial dW, summed at the end.
   const ranges = native.ranges(info.batchSize * info.outHeight, 4);
   const partials = ranges.map(() => composer.allocate(problem.filterShape));
   const at = (t: TensorInfo) => heapOffset(composer.backend, t);
-  const geometry = [
-    info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    info.padInfo.top, info.padInfo.left,
-  ];
+  const geometry = convGeometry(info);
   native.run(ranges.map(([row0, row1], i) => ({
     fn: 'conv2d_filter_grad',
     args: [at(problem.x), at(problem.dy), at(partials[i]!), ...geometry, row0, row1],

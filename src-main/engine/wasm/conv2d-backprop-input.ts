@@ -11,7 +11,7 @@ import { planInputGradAxis, type InputGradAxisPlan, type InputGradPhase } from '
 import type { Pad } from './conv2d-backprop-filter';
 import { buildConvPhaseFilter } from './input-grad-filters';
 import { cropNHWC, zerosOnHeap } from './nhwc-heap-layout';
-import { heapOffset, nativeRunner } from './native-kernels';
+import { convGeometry, heapOffset, nativeRunner } from './native-kernels';
 import { scatterPhase } from './phase-scatter';
 import { composeWasmKernel, type TensorInfo, type WasmBackend, type WasmKernelComposer } from './wasm-kernel-composer';
 
@@ -110,11 +110,7 @@ function conv2DBackpropInputNative(composer: WasmKernelComposer, problem: InputG
   const swapped = composer.run('Transpose', { x: problem.filter }, { perm: [0, 1, 3, 2] });
   const dx = composer.allocate(problem.inputShape);
   const at = (t: TensorInfo) => heapOffset(composer.backend, t);
-  const geometry = [
-    info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    info.padInfo.top, info.padInfo.left,
-  ];
+  const geometry = convGeometry(info);
   // Threads split the batch: each writes its own images of dx.
   native.run(native.ranges(info.batchSize).map(([b0, b1]) => ({
     fn: 'conv2d_input_grad',

@@ -130,6 +130,22 @@ export function nativeRunner(backend: WasmBackend): NativeRunner | null {
   return runner;
 }
 
+/**
+ * The convolution geometry argument list the native convolution kernels share (H, W, Ci, OH, OW, Co, KH,
+ * KW, strides, dilations, leading padding), from tfjs's resolved Conv2DInfo.
+ */
+export function convGeometry(info: {
+  inHeight: number; inWidth: number; inChannels: number; outHeight: number; outWidth: number; outChannels: number;
+  filterHeight: number; filterWidth: number; strideHeight: number; strideWidth: number; dilationHeight: number; dilationWidth: number;
+  padInfo: { top: number; left: number };
+}): number[] {
+  return [
+    info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    info.padInfo.top, info.padInfo.left,
+  ];
+}
+
 /** A tensor's byte offset in the backend's heap. */
 export function heapOffset(backend: WasmBackend, info: TensorInfo): number {
   const entry = (backend as unknown as BackendInternals).dataIdMap?.get(info.dataId);
