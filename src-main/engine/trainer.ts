@@ -384,6 +384,7 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
       );
     }
     await mainLoader.flush();
+    await pretrainLoader?.flush();
     await writeRunSummary(dir, resolved);
     const done = status({ state: 'done', endedAt: new Date().toISOString() });
     await statusChain;

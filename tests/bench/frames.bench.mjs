@@ -49,6 +49,8 @@ const args = Object.fromEntries(
 const CLIPS = Number(args.clips ?? 48);
 const REPS = Number(args.reps ?? 2);
 const WORKERS = Number(args.workers ?? 2);
+/** Ours: clips in flight; the loader's own default (what runs use) unless given. */
+const CONCURRENCY = args.concurrency === undefined ? undefined : Number(args.concurrency);
 const BATCH = Number(args.batch ?? 8);
 const FRAMES = 16;
 const SIZE = 112;
@@ -117,7 +119,7 @@ function runReference(listFile, mode, workers) {
 async function runOurs(createClipLoader, clips, { training, cacheDir, cacheKey, cacheFill, epoch = 0 }) {
   const cpu = process.cpuUsage(); // every thread of this process: main, libuv pool, libvips workers
   const start = performance.now();
-  const loader = createClipLoader({ clips, frames: FRAMES, size: SIZE, training, seed: 0, batchSize: BATCH, cacheDir, cacheKey, cacheFill, concurrency: WORKERS });
+  const loader = createClipLoader({ clips, frames: FRAMES, size: SIZE, training, seed: 0, batchSize: BATCH, cacheDir, cacheKey, cacheFill, concurrency: CONCURRENCY });
   let seen = 0;
   for await (const batch of loader.epoch(epoch)) seen += batch.shape[0];
   await loader.flush(); // a cold epoch is not over until its cache is on disk

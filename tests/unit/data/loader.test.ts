@@ -144,6 +144,7 @@ describe('clip loader', () => {
     const otherSize = createClipLoader(base(clips, { cacheDir, size: 6 }));
     await collect(otherSize);
     expect(otherSize.stats().framesDecoded).toBe(8);
+    await otherSize.flush();
 
     // Replace one frame on disk: the dataset fingerprint changes, nothing stale is served.
     await fs.writeFile(clips[0].framePaths[1], await jpegBytes({ rgb: [250, 0, 0] }));
@@ -152,6 +153,8 @@ describe('clip loader', () => {
     const after = await collect(changed);
     expect(changed.stats().framesDecoded).toBe(8);
     expect(Math.round(after[0].x[0] * 255)).toBeGreaterThan(230);
+    // The temp folder is deleted after the test: no write of this loader may still be creating files in it.
+    await changed.flush();
   });
 
   it('prefetches: the next batch is being prepared while the consumer holds the current one', async () => {
