@@ -13,9 +13,11 @@ import { tf } from '../tf';
 import { makeBatchMatMulConfig } from './batch-mat-mul';
 import { channelKernelConfigs } from './channel-kernels';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { makeConv2DConfig } from './conv2d-forward';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input';
+import { makeIdentityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { makeSumConfig } from './sum-over-outer-axes';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
@@ -38,6 +40,8 @@ function stockKernel(kernelName: string): tf.KernelConfig {
 function trainingKernelConfigs(): tf.KernelConfig[] {
   if (trainingKernels == null) {
     trainingKernels = [
+      makeConv2DConfig(stockKernel('Conv2D')),
+      makeIdentityConfig(stockKernel('Identity')),
       conv2DBackpropFilterConfig,
       makeConv2DBackpropInputConfig(stockKernel('Conv2DBackpropInput')),
       depthwiseConv2dNativeBackpropFilterConfig,

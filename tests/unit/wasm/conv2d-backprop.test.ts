@@ -9,9 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src-main/engine/tf';
 import { registerWasmTrainingKernels } from '../../../src-main/engine/wasm';
-import { nativeKernelsStatus, setNativeKernelsEnabled } from '../../../src-main/engine/wasm/native-kernels';
+import { nativeKernelsStatus } from '../../../src-main/engine/wasm/native-kernels';
 import { convConfigs, outputShape, takeDilatedTaps, zeroInsertFilter, type ConvConfig } from './conv-configs';
-import { randomValues, relativeError, runKernelOn, seededRandom, TOLERANCE } from './helpers';
+import { KERNEL_PATHS, randomValues, relativeError, runKernelOn, seededRandom, TOLERANCE, useKernelPath } from './helpers';
 
 const isDilated = (config: ConvConfig) => config.dilations[0] > 1 || config.dilations[1] > 1;
 
@@ -22,21 +22,19 @@ beforeAll(async () => {
   registerWasmTrainingKernels();
 });
 
-// Both filter-gradient paths: the SIMD kernel (native/kernels.c; output channels a multiple of 4) and the
-// composed XNNPACK path (every other case, and wherever the kernel module cannot load).
-describe.each([
-  { path: 'native SIMD kernel', native: true },
-  { path: 'composed XNNPACK path', native: false },
-])('Conv2DBackpropFilter on wasm, $path', ({ native }) => {
-  beforeAll(() => setNativeKernelsEnabled(native));
-  afterAll(() => setNativeKernelsEnabled(true));
+// Every filter-gradient path: the SIMD kernel (native/kernels.c; output channels a multiple of 4) in its
+// relaxed-SIMD and SIMD128 builds, and the composed XNNPACK path (every other case, and wherever the kernel
+// module cannot load).
+describe.each(KERNEL_PATHS)('Conv2DBackpropFilter on wasm, $path', (kernelPath) => {
+  beforeAll(() => useKernelPath(kernelPath));
+  afterAll(() => useKernelPath(KERNEL_PATHS[0]));
 
   it('uses the path under test', async () => {
     const random = seededRandom(3);
     const x = { shape: [2, 6, 6, 3], values: randomValues(random, [2, 6, 6, 3]) };
     const dy = { shape: [2, 3, 3, 8], values: randomValues(random, [2, 3, 3, 8]) };
     await runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, { strides: [2, 2], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 8] });
-    expect(nativeKernelsStatus()).toMatch(native ? /^in use/ : /^turned off/);
+    expect(nativeKernelsStatus()).toMatch(kernelPath.status);
   });
 
   it.each(convConfigs(false, 30, 101))('$name matches cpu', async (config) => {
@@ -71,12 +69,9 @@ describe.each([
   });
 });
 
-describe.each([
-  { path: 'native SIMD kernel', native: true },
-  { path: 'composed XNNPACK path', native: false },
-])('Conv2DBackpropInput on wasm, $path', ({ native }) => {
-  beforeAll(() => setNativeKernelsEnabled(native));
-  afterAll(() => setNativeKernelsEnabled(true));
+describe.each(KERNEL_PATHS)('Conv2DBackpropInput on wasm, $path', (kernelPath) => {
+  beforeAll(() => useKernelPath(kernelPath));
+  afterAll(() => useKernelPath(KERNEL_PATHS[0]));
 
   it.each(convConfigs(false, 30, 202))('$name matches cpu', async (config) => {
     const random = seededRandom(config.xShape.join('').length * 104729 + config.filterShape[1]);

@@ -1,5 +1,7 @@
 /** Shared helpers for the wasm gradient-kernel tests: seeded data, backend switching, error norms. */
 import { tf } from '../../../src-main/engine/tf';
+import { nativeRunner, setNativeKernelsEnabled, setRelaxedSimdEnabled } from '../../../src-main/engine/wasm/native-kernels';
+import type { WasmBackend } from '../../../src-main/engine/wasm/wasm-kernel-composer';
 
 /** mulberry32: a tiny seeded PRNG, so every random shape and value reproduces. */
 export function seededRandom(seed: number): () => number {
@@ -74,3 +76,42 @@ export async function computeOn(backend: 'cpu' | 'wasm', compute: () => tf.Tenso
   return tf.tidy(() => compute().map((t) => Float32Array.from(t.dataSync())));
 }
 
+
+/**
+ * The three ways a convolution kernel can run on wasm: the workbench's SIMD kernels (native/kernels.c) in
+ * their relaxed-SIMD build (fused multiply-add) and their plain SIMD128 build, and the composed/stock
+ * XNNPACK path that takes over where the native kernels do not apply or cannot load.
+ */
+export const KERNEL_PATHS = [
+  { path: 'native kernel, relaxed SIMD (FMA)', native: true, relaxed: true, status: /^in use \(\d+ threads?, relaxed SIMD/ },
+  { path: 'native kernel, SIMD128', native: true, relaxed: false, status: /^in use \(\d+ threads?, SIMD128/ },
+  { path: 'XNNPACK path', native: false, relaxed: true, status: /^turned off/ },
+] as const;
+
+/** Selects a KERNEL_PATHS entry (tests reset with useKernelPath(KERNEL_PATHS[0])). */
+export function useKernelPath(p: { native: boolean; relaxed: boolean }): void {
+  setNativeKernelsEnabled(p.native);
+  setRelaxedSimdEnabled(p.relaxed);
+}
+
+/** How many parallel native kernel runs of each name `body` makes on the wasm backend (one per run, whatever the threads). */
+export async function countNativeCalls(body: () => Promise<unknown>): Promise<Record<string, number>> {
+  const backend = tf.findBackend('wasm');
+  const runner = backend == null ? null : nativeRunner(backend as unknown as WasmBackend);
+  const counts: Record<string, number> = {};
+  if (runner == null) {
+    await body();
+    return counts;
+  }
+  const run = runner.run;
+  runner.run = (jobs) => {
+    for (const fn of new Set(jobs.map((job) => job.fn))) counts[fn] = (counts[fn] ?? 0) + 1;
+    run(jobs);
+  };
+  try {
+    await body();
+  } finally {
+    runner.run = run;
+  }
+  return counts;
+}

@@ -7,9 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src-main/engine/backend';
 import { RunFailure, watchForBackendFailures } from '../../../src-main/engine/failure-watch';
 import { tf } from '../../../src-main/engine/tf';
-import { nativeKernelsStatus, nativeRunner } from '../../../src-main/engine/wasm/native-kernels';
+import { nativeKernelsStatus, nativeRunner, setRelaxedSimdEnabled } from '../../../src-main/engine/wasm/native-kernels';
 import type { WasmBackend } from '../../../src-main/engine/wasm/wasm-kernel-composer';
-import { randomValues, relativeError, runKernelOn, seededRandom, TOLERANCE } from './helpers';
+import { countNativeCalls, randomValues, relativeError, runKernelOn, seededRandom, TOLERANCE } from './helpers';
 
 beforeAll(async () => {
   const report = await initBackend('wasm', { threads: 2 });
@@ -23,19 +23,38 @@ describe('native kernels on the threaded backend', () => {
     { name: '1x1 s2 downsample', xShape: [4, 14, 14, 12], filterShape: [1, 1, 12, 8], strides: [2, 2], pad: 'valid' },
   ] as const;
 
-  it.each(cases)('filter and input gradients match cpu: $name', async (c) => {
+  it.each(cases)('forward, filter and input gradients match cpu, relaxed SIMD and SIMD128: $name', async (c) => {
     const random = seededRandom(c.xShape[0] * 97 + c.filterShape[3]);
     const x = { shape: [...c.xShape], values: randomValues(random, [...c.xShape]) };
     const filter = { shape: [...c.filterShape], values: randomValues(random, [...c.filterShape]) };
     const info = tf.backend_util.computeConv2DInfo([...c.xShape] as [number, number, number, number], [...c.filterShape] as [number, number, number, number], [...c.strides] as [number, number], 1, c.pad);
     const dy = { shape: info.outShape, values: randomValues(random, info.outShape) };
+    const forwardAttrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: [1, 1] };
     const filterAttrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filterShape };
     const inputAttrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.xShape };
-    const dW = await runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, filterAttrs);
-    const dX = await runKernelOn('wasm', 'Conv2DBackpropInput', { dy, filter }, inputAttrs);
-    expect(nativeKernelsStatus()).toBe('in use (2 threads)');
-    expect(relativeError(dW.values, (await runKernelOn('cpu', 'Conv2DBackpropFilter', { x, dy }, filterAttrs)).values)).toBeLessThanOrEqual(TOLERANCE);
-    expect(relativeError(dX.values, (await runKernelOn('cpu', 'Conv2DBackpropInput', { dy, filter }, inputAttrs)).values)).toBeLessThanOrEqual(TOLERANCE);
+    const expected = {
+      y: (await runKernelOn('cpu', 'Conv2D', { x, filter }, forwardAttrs)).values,
+      dW: (await runKernelOn('cpu', 'Conv2DBackpropFilter', { x, dy }, filterAttrs)).values,
+      dX: (await runKernelOn('cpu', 'Conv2DBackpropInput', { dy, filter }, inputAttrs)).values,
+    };
+    try {
+      for (const relaxed of [true, false]) {
+        setRelaxedSimdEnabled(relaxed);
+        await tf.setBackend('wasm');
+        const calls = await countNativeCalls(async () => {
+          const y = await runKernelOn('wasm', 'Conv2D', { x, filter }, forwardAttrs);
+          const dW = await runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, filterAttrs);
+          const dX = await runKernelOn('wasm', 'Conv2DBackpropInput', { dy, filter }, inputAttrs);
+          expect(relativeError(y.values, expected.y)).toBeLessThanOrEqual(TOLERANCE);
+          expect(relativeError(dW.values, expected.dW)).toBeLessThanOrEqual(TOLERANCE);
+          expect(relativeError(dX.values, expected.dX)).toBeLessThanOrEqual(TOLERANCE);
+        });
+        expect(nativeKernelsStatus()).toMatch(relaxed ? /^in use \(2 threads, relaxed SIMD/ : /^in use \(2 threads, SIMD128/);
+        expect(calls).toMatchObject({ conv2d_forward: 1, conv2d_filter_grad: 1, conv2d_input_grad: 1 });
+      }
+    } finally {
+      setRelaxedSimdEnabled(true);
+    }
   });
 
   it('batch-norm moments over rows split across threads equal one pass', async () => {
