@@ -13,7 +13,7 @@ import { buildConvPhaseFilter } from './input-grad-filters';
 import { cropNHWC, zerosOnHeap } from './nhwc-heap-layout';
 import { convGeometry, heapOffset, nativeRunner } from './native-kernels';
 import { scatterPhase } from './phase-scatter';
-import { composeWasmKernel, type TensorInfo, type WasmBackend, type WasmKernelComposer } from './wasm-kernel-composer';
+import { composeWasmKernel, replaceStockKernel, type TensorInfo, type WasmBackend, type WasmKernelComposer } from './wasm-kernel-composer';
 
 export interface InputGradProblem {
   dy: TensorInfo;
@@ -131,33 +131,23 @@ export function conv2DBackpropInputOnWasm(composer: WasmKernelComposer, problem:
   }, 1);
 }
 
-/** Builds the kernel config; `stock` (the backend's own kernel) handles what the fast path does not. */
+/**
+ * The problem a (depthwise) Conv2DBackpropInput kernel call describes. `dilations` is not part of tfjs's
+ * contract for these kernels (its gradients assert dilation 1); it is honoured when given.
+ */
+export function inputGradProblemOf(
+  inputs: tf.NamedTensorInfoMap,
+  attrs: { inputShape: [number, number, number, number]; strides: number | [number, number]; dilations?: number | [number, number]; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' },
+): InputGradProblem {
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  return { dy, filter, inputShape: attrs.inputShape, strides: attrs.strides, dilations: attrs.dilations ?? 1, pad: attrs.pad, dimRoundingMode: attrs.dimRoundingMode };
+}
+
+/** Builds the kernel config; `stock` (the backend's own kernel) handles NCHW. */
 export function makeConv2DBackpropInputConfig(stock: tf.KernelConfig): tf.KernelConfig {
-  return {
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    // The stock kernel binds its C++ function in its setupFunc, which tfjs only runs for kernels
-    // registered when the backend initialises; when we replace it before that, we must run it ourselves.
-    setupFunc: stock.setupFunc,
-    kernelFunc: (args) => {
-      const { inputs, backend, attrs } = args;
-      const a = attrs as unknown as tf.Conv2DBackpropInputAttrs & { dilations?: number | [number, number] };
-      if (a.dataFormat === 'NCHW') {
-        return stock.kernelFunc(args);
-      }
-      const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-      return composeWasmKernel(backend as WasmBackend, (composer) =>
-        conv2DBackpropInputOnWasm(composer, {
-          dy,
-          filter,
-          inputShape: a.inputShape,
-          strides: a.strides,
-          // Not part of tfjs's contract (its gradient asserts dilation 1); honoured when given.
-          dilations: a.dilations ?? 1,
-          pad: a.pad,
-          dimRoundingMode: a.dimRoundingMode,
-        }),
-      );
-    },
-  };
+  return replaceStockKernel(stock, ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as tf.Conv2DBackpropInputAttrs & { dilations?: number | [number, number] };
+    if (a.dataFormat === 'NCHW') return null;
+    return composeWasmKernel(backend as WasmBackend, (composer) => conv2DBackpropInputOnWasm(composer, inputGradProblemOf(inputs, a)));
+  });
 }

@@ -12,7 +12,7 @@
  */
 import { tf } from '../tf';
 import { convGeometry, heapOffset, nativeRunner } from './native-kernels';
-import { composeWasmKernel, type TensorInfo, type WasmBackend } from './wasm-kernel-composer';
+import { composeWasmKernel, replaceStockKernel, type TensorInfo, type WasmBackend } from './wasm-kernel-composer';
 
 type Conv2DAttrs = tf.Conv2DAttrs & { dilations?: number | [number, number] };
 
@@ -45,14 +45,8 @@ function conv2DNative(backend: WasmBackend, x: TensorInfo, filter: TensorInfo, a
 
 /** Builds the kernel config; `stock` (the backend's own kernel) handles what the native path does not. */
 export function makeConv2DConfig(stock: tf.KernelConfig): tf.KernelConfig {
-  return {
-    kernelName: 'Conv2D',
-    backendName: 'wasm',
-    // As for Conv2DBackpropInput: the stock kernel binds its C++ function in setupFunc.
-    setupFunc: stock.setupFunc,
-    kernelFunc: (args) => {
-      const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-      return conv2DNative(args.backend as WasmBackend, x, filter, args.attrs as unknown as Conv2DAttrs) ?? stock.kernelFunc(args);
-    },
-  };
+  return replaceStockKernel(stock, ({ inputs, backend, attrs }) => {
+    const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
+    return conv2DNative(backend as WasmBackend, x, filter, attrs as unknown as Conv2DAttrs);
+  });
 }

@@ -10,7 +10,7 @@
  * K x K filter over a (2K-1)^2 mostly-padding canvas, K^2 times the work.
  */
 import type { tf } from '../tf';
-import { inputGradFromPhases, phaseConvAttrs, planInputGrad, type InputGradProblem } from './conv2d-backprop-input';
+import { inputGradFromPhases, inputGradProblemOf, phaseConvAttrs, planInputGrad, type InputGradProblem } from './conv2d-backprop-input';
 import { buildDepthwisePhaseFilter } from './input-grad-filters';
 import { composeWasmKernel, type TensorInfo, type WasmBackend, type WasmKernelComposer } from './wasm-kernel-composer';
 
@@ -61,19 +61,8 @@ export const depthwiseConv2dNativeBackpropInputConfig: tf.KernelConfig = {
   kernelName: 'DepthwiseConv2dNativeBackpropInput',
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend, attrs }) => {
-    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs & { dataFormat?: string };
     if (a.dataFormat === 'NCHW') throw new Error('wasm training kernels: depthwise gradients support NHWC only');
-    return composeWasmKernel(backend as WasmBackend, (composer) =>
-      depthwiseBackpropInputOnWasm(composer, {
-        dy,
-        filter,
-        inputShape: a.inputShape,
-        strides: a.strides,
-        dilations: a.dilations ?? 1,
-        pad: a.pad,
-        dimRoundingMode: a.dimRoundingMode,
-      }),
-    );
+    return composeWasmKernel(backend as WasmBackend, (composer) => depthwiseBackpropInputOnWasm(composer, inputGradProblemOf(inputs, a)));
   },
 };

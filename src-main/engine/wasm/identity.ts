@@ -6,21 +6,17 @@
  * because no wasm kernel writes into its inputs (outputs are always fresh allocations).
  */
 import { tf } from '../tf';
+import { replaceStockKernel } from './wasm-kernel-composer';
 
 interface RefCountingBackend {
   incRef(dataId: object): void;
 }
 
 export function makeIdentityConfig(stock: tf.KernelConfig): tf.KernelConfig {
-  return {
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    setupFunc: stock.setupFunc,
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      if (x.dtype === 'string') return stock.kernelFunc(args);
-      (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
-    },
-  };
+  return replaceStockKernel(stock, ({ inputs, backend }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    if (x.dtype === 'string') return null;
+    (backend as unknown as RefCountingBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  });
 }

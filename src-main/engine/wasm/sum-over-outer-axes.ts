@@ -7,7 +7,7 @@
  * Every other case (innermost axes, non-contiguous axes, int32/bool) goes to the stock kernel.
  */
 import { tf } from '../tf';
-import { composeWasmKernel, type TensorInfo, type WasmBackend } from './wasm-kernel-composer';
+import { composeWasmKernel, replaceStockKernel, type TensorInfo, type WasmBackend } from './wasm-kernel-composer';
 
 /** [outer, reduced, inner] sizes when `axes` is one contiguous run that leaves a non-trivial inner block. */
 export function outerAxesSplit(shape: number[], axes: number[]): [number, number, number] | null {
@@ -23,19 +23,12 @@ export function outerAxesSplit(shape: number[], axes: number[]): [number, number
 }
 
 export function makeSumConfig(stock: tf.KernelConfig): tf.KernelConfig {
-  return {
-    kernelName: 'Sum',
-    backendName: 'wasm',
-    setupFunc: stock.setupFunc,
-    kernelFunc: (args) => {
-      const { inputs, backend, attrs } = args;
+  return replaceStockKernel(stock, ({ inputs, backend, attrs }) => {
       const { x } = inputs as { x: TensorInfo };
       const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
       const axes = tf.util.parseAxisParam(axis, x.shape);
       const split = x.dtype === 'float32' ? outerAxesSplit(x.shape, axes) : null;
-      if (split == null) {
-        return stock.kernelFunc(args);
-      }
+      if (split == null) return null;
       const [outer, reduced, inner] = split;
       const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
       return composeWasmKernel(backend as WasmBackend, (composer) => {
@@ -59,6 +52,5 @@ export function makeSumConfig(stock: tf.KernelConfig): tf.KernelConfig {
         }
         return out;
       });
-    },
-  };
+  });
 }

@@ -106,3 +106,17 @@ export function composeWasmKernel(backend: WasmBackend, body: (composer: WasmKer
     composer.disposeOwned();
   }
 }
+
+/**
+ * A replacement for a stock wasm kernel that keeps the stock one for what it does not handle: `fast`
+ * returns null there. The stock kernel binds its C++ function in its setupFunc, which tfjs runs only for
+ * kernels registered when the backend initialises; a replacement registered before that must carry it.
+ */
+export function replaceStockKernel(stock: tf.KernelConfig, fast: (args: Parameters<tf.KernelFunc>[0]) => TensorInfo | null): tf.KernelConfig {
+  return {
+    kernelName: stock.kernelName,
+    backendName: 'wasm',
+    setupFunc: stock.setupFunc,
+    kernelFunc: (args) => fast(args) ?? stock.kernelFunc(args),
+  };
+}
