@@ -427,27 +427,45 @@ void channel_centred_squares(const float *x, const float *mean, double *acc, int
 }
 
 /*
+ * The batch-norm output before a fused ReLU, k*(x - m) + b: one expression for the forward (channel_affine
+ * with relu) and for the gate its gradient recomputes, so both see exactly the same value.
+ */
+static inline f4 affine4(f4 x, f4 m, f4 k, f4 b) { return add(mul(k, wasm_f32x4_sub(x, m)), b); }
+
+/* dy where the gate is open (k*(x - m) + b > 0, the ReLU that followed the forward), else 0. */
+static inline f4 gated(f4 dy, f4 x, f4 m, f4 k, f4 b) {
+  return wasm_v128_and(dy, wasm_f32x4_gt(affine4(x, m, k, b), splat(0.f)));
+}
+
+/*
  * The two sums of the batch-norm gradient over rows [r0, r1), overwritten into acc (2C doubles):
- * acc[c] = sum dy[r,c], acc[C + c] = sum dy[r,c] * (x[r,c] - mean[c]).
+ * acc[c] = sum_r g[r,c], acc[C + c] = sum_r g[r,c] * (x[r,c] - mean[c]), where
+ * g = dy, or with a gate (gk, gb non-null) g = dy where gk*(x - mean) + gb > 0 and 0 elsewhere: the
+ * gradient through a ReLU fused after the batch norm, without materialising it.
  */
 EXPORT(channel_grad_sums)
-void channel_grad_sums(const float *dy, const float *x, const float *mean, double *acc, int32_t C, int32_t r0, int32_t r1) {
+void channel_grad_sums(const float *dy, const float *x, const float *mean, const float *gk, const float *gb, double *acc,
+                       int32_t C, int32_t r0, int32_t r1) {
   for (int32_t c = 0; c < 2 * C; c++) acc[c] = 0;
   for (int32_t c0 = r0; c0 < r1; c0 += CHUNK) {
     const int32_t c1 = (c0 + CHUNK < r1) ? c0 + CHUNK : r1;
     for (int32_t c = 0; c < C; c += 8) {
       const int32_t two = C - c >= 8;
       const f4 m0 = load(mean + c), m1 = two ? load(mean + c + 4) : splat(0.f);
+      const f4 k0 = gk ? load(gk + c) : splat(0.f), k1 = gk && two ? load(gk + c + 4) : splat(0.f);
+      const f4 b0 = gk ? load(gb + c) : splat(0.f), b1 = gk && two ? load(gb + c + 4) : splat(0.f);
       f4 g0 = splat(0.f), g1 = splat(0.f), h0 = splat(0.f), h1 = splat(0.f);
       const float *gr = dy + (int64_t)c0 * C + c, *xr = x + (int64_t)c0 * C + c;
       for (int32_t r = c0; r < c1; r++, gr += C, xr += C) {
-        const f4 d0 = load(gr);
+        const f4 x0 = load(xr);
+        const f4 d0 = gk ? gated(load(gr), x0, m0, k0, b0) : load(gr);
         g0 = add(g0, d0);
-        h0 = add(h0, mul(d0, wasm_f32x4_sub(load(xr), m0)));
+        h0 = add(h0, mul(d0, wasm_f32x4_sub(x0, m0)));
         if (two) {
-          const f4 d1 = load(gr + 4);
+          const f4 x1 = load(xr + 4);
+          const f4 d1 = gk ? gated(load(gr + 4), x1, m1, k1, b1) : load(gr + 4);
           g1 = add(g1, d1);
-          h1 = add(h1, mul(d1, wasm_f32x4_sub(load(xr + 4), m1)));
+          h1 = add(h1, mul(d1, wasm_f32x4_sub(x1, m1)));
         }
       }
       double *a = acc + c, *b = acc + C + c;
@@ -465,20 +483,33 @@ void channel_grad_sums(const float *dy, const float *x, const float *mean, doubl
  * out[r,c] = a[c] * u[r,c] + k[c] * (v[r,c] - m[c]) + b[c] over rows [r0, r1); u or v may be null (term
  * dropped). Centring v before scaling keeps precision when activations sit far from 0. The batch-norm
  * forward (v = x, m = mean, k = gamma / std, b = beta) and its input gradient (u = dy, v = x) are both this.
+ * Fused ReLU: `relu` clamps the output at 0 (forward); a gate (gk, gb non-null, v and m given) zeroes u
+ * where gk*(v - m) + gb <= 0 (the gradient: u = dy through the ReLU of the forward with k = gk, b = gb).
  */
 EXPORT(channel_affine)
 void channel_affine(const float *u, const float *v, const float *m, const float *a, const float *k, const float *b,
-                    float *out, int32_t C, int32_t r0, int32_t r1) {
+                    const float *gk, const float *gb, int32_t relu, float *out, int32_t C, int32_t r0, int32_t r1) {
+  const f4 zero = splat(0.f);
   for (int32_t r = r0; r < r1; r++) {
     float *orow = out + (int64_t)r * C;
     const float *ur = u + (int64_t)r * C, *vr = v + (int64_t)r * C;
     if (u && v) {
-      for (int32_t c = 0; c < C; c += 4)
-        store(orow + c, add(add(mul(load(a + c), load(ur + c)), mul(load(k + c), wasm_f32x4_sub(load(vr + c), load(m + c)))), load(b + c)));
+      for (int32_t c = 0; c < C; c += 4) {
+        const f4 vv = load(vr + c), mm = load(m + c);
+        const f4 uu = gk ? gated(load(ur + c), vv, mm, load(gk + c), load(gb + c)) : load(ur + c);
+        const f4 y = add(add(mul(load(a + c), uu), mul(load(k + c), wasm_f32x4_sub(vv, mm))), load(b + c));
+        store(orow + c, relu ? wasm_f32x4_max(y, zero) : y);
+      }
     } else if (v) {
-      for (int32_t c = 0; c < C; c += 4) store(orow + c, add(mul(load(k + c), wasm_f32x4_sub(load(vr + c), load(m + c))), load(b + c)));
+      for (int32_t c = 0; c < C; c += 4) {
+        const f4 y = affine4(load(vr + c), load(m + c), load(k + c), load(b + c));
+        store(orow + c, relu ? wasm_f32x4_max(y, zero) : y);
+      }
     } else {
-      for (int32_t c = 0; c < C; c += 4) store(orow + c, add(mul(load(a + c), load(ur + c)), load(b + c)));
+      for (int32_t c = 0; c < C; c += 4) {
+        const f4 y = add(mul(load(a + c), load(ur + c)), load(b + c));
+        store(orow + c, relu ? wasm_f32x4_max(y, zero) : y);
+      }
     }
   }
 }

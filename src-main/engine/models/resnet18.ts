@@ -34,7 +34,7 @@ export class ResNet18Trunk {
   }
 
   stem(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
-    return tf.tidy(() => maxPool2d(tf.relu(this.bn1.apply(this.conv1.apply(x), ctx)), 3, 2, 1));
+    return tf.tidy(() => maxPool2d(this.bn1.applyRelu(this.conv1.apply(x), ctx), 3, 2, 1));
   }
 
   /** Runs stage `index` (0-based: 0 is layer1). */

@@ -5,8 +5,10 @@
  * `channelKernelsAvailable()` and keeps its tfjs-op formulation elsewhere.
  *
  * - DferChannelMoments {x}: [2, C] = (mean, biased variance), two passes (centred squares, not E[x^2] - mean^2);
- * - DferChannelGradSums {dy, x, mean}: [2, C] = (sum dy, sum dy * (x - mean));
- * - DferChannelAffine {u?, a?, v?, m?, k?, b}: a*u + k*(v - m) + b per channel (u or v may be absent).
+ * - DferChannelGradSums {dy, x, mean, gk?, gb?}: [2, C] = (sum g, sum g * (x - mean)), g = dy, or with a gate
+ *   g = dy where gk*(x - mean) + gb > 0, else 0 (the gradient through a ReLU fused after the batch norm);
+ * - DferChannelAffine {u?, a?, v?, m?, k?, b, gk?, gb?} attrs {relu?}: a*g + k*(v - m) + b per channel (u or v
+ *   may be absent), g = u or u gated as above; `relu` clamps the result at 0.
  * Sums accumulate in float64 across chunks of rows.
  */
 import { tf } from '../tf';
@@ -22,6 +24,14 @@ function matrixShape(kernel: string, t: TensorInfo): [number, number] {
     throw new Error(`${kernel}: expected a float32 [rows, channels] matrix with channels a multiple of 4, got ${t.dtype} [${t.shape}]`);
   }
   return t.shape as [number, number];
+}
+
+/** A gate is both vectors or neither, float32 [channels]. */
+function checkGate(kernel: string, gk: TensorInfo | undefined, gb: TensorInfo | undefined, channels: number): void {
+  if ((gk == null) !== (gb == null)) throw new Error(`${kernel}: a gate needs both gk and gb`);
+  for (const t of [gk, gb]) {
+    if (t != null && (t.shape.join() !== String(channels) || t.dtype !== 'float32')) throw new Error(`${kernel}: gk and gb must be float32 [${channels}]`);
+  }
 }
 
 function requireNative(backend: WasmBackend, kernel: string): NativeRunner {
@@ -84,7 +94,8 @@ const gradSumsConfig: tf.KernelConfig = {
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend }) =>
     composeWasmKernel(backend as WasmBackend, (composer) => {
-      const { dy, x, mean } = inputs as { dy: TensorInfo; x: TensorInfo; mean: TensorInfo };
+      const { dy, x, mean, gk, gb } = inputs as { dy: TensorInfo; x: TensorInfo; mean: TensorInfo; gk?: TensorInfo; gb?: TensorInfo };
+      checkGate(CHANNEL_GRAD_SUMS, gk, gb, x.shape[1]!);
       const [rows, channels] = matrixShape(CHANNEL_GRAD_SUMS, dy);
       const [xRows, xChannels] = matrixShape(CHANNEL_GRAD_SUMS, x);
       if (xRows !== rows || xChannels !== channels || mean.shape.join() !== String(channels)) {
@@ -92,9 +103,9 @@ const gradSumsConfig: tf.KernelConfig = {
       }
       const native = requireNative(composer.backend, CHANNEL_GRAD_SUMS);
       const out = composer.allocate([2, channels]);
-      const at = (t: TensorInfo) => heapOffset(composer.backend, t);
+      const at = (t: TensorInfo | undefined) => (t == null ? 0 : heapOffset(composer.backend, t));
       const sums = parallelSums(composer, native, 'channel_grad_sums', rows, 2 * channels, (r0, r1, acc) => [
-        at(dy), at(x), at(mean), acc, channels, r0, r1,
+        at(dy), at(x), at(mean), at(gk), at(gb), acc, channels, r0, r1,
       ]);
       const view = composer.f32(out);
       for (let i = 0; i < 2 * channels; i++) view[i] = sums[i]!;
@@ -105,9 +116,10 @@ const gradSumsConfig: tf.KernelConfig = {
 const affineConfig: tf.KernelConfig = {
   kernelName: CHANNEL_AFFINE,
   backendName: 'wasm',
-  kernelFunc: ({ inputs, backend }) =>
+  kernelFunc: ({ inputs, backend, attrs }) =>
     composeWasmKernel(backend as WasmBackend, (composer) => {
-      const { u, a, v, m, k, b } = inputs as Partial<Record<'u' | 'a' | 'v' | 'm' | 'k' | 'b', TensorInfo>>;
+      const { u, a, v, m, k, b, gk, gb } = inputs as Partial<Record<'u' | 'a' | 'v' | 'm' | 'k' | 'b' | 'gk' | 'gb', TensorInfo>>;
+      const relu = (attrs as { relu?: boolean }).relu === true;
       const first = u ?? v;
       if (first == null || b == null || (u != null) !== (a != null) || (v != null) !== (m != null && k != null)) {
         throw new Error(`${CHANNEL_AFFINE}: needs b and (u with a) and/or (v with m and k)`);
@@ -121,12 +133,14 @@ const affineConfig: tf.KernelConfig = {
       if (vectors.some((t) => t.shape.join() !== String(channels) || t.dtype !== 'float32')) {
         throw new Error(`${CHANNEL_AFFINE}: a, m, k, b must be float32 [${channels}]`);
       }
+      checkGate(CHANNEL_AFFINE, gk, gb, channels);
+      if (gk != null && (u == null || v == null)) throw new Error(`${CHANNEL_AFFINE}: a gate (gk, gb) needs u and v`);
       const native = requireNative(composer.backend, CHANNEL_AFFINE);
       const out = composer.allocate([rows, channels]);
       const at = (t: TensorInfo | undefined) => (t == null ? 0 : heapOffset(composer.backend, t));
       native.run(native.ranges(rows, 64).map(([r0, r1]) => ({
         fn: 'channel_affine',
-        args: [at(u), at(v), at(m), at(a), at(k), at(b), at(out), channels, r0, r1],
+        args: [at(u), at(v), at(m), at(a), at(k), at(b), at(gk), at(gb), relu ? 1 : 0, at(out), channels, r0, r1],
       })));
       return out;
     }),

@@ -46,8 +46,10 @@ export interface NativeKernelExports {
   add_into(out: number, a: number, n: number): void;
   channel_sums(x: number, shift: number, acc: number, C: number, r0: number, r1: number): void;
   channel_centred_squares(x: number, mean: number, acc: number, C: number, r0: number, r1: number): void;
-  channel_grad_sums(dy: number, x: number, mean: number, acc: number, C: number, r0: number, r1: number): void;
-  channel_affine(u: number, v: number, m: number, a: number, k: number, b: number, out: number, C: number, r0: number, r1: number): void;
+  channel_grad_sums(dy: number, x: number, mean: number, gk: number, gb: number, acc: number, C: number, r0: number, r1: number): void;
+  channel_affine(
+    u: number, v: number, m: number, a: number, k: number, b: number, gk: number, gb: number, relu: number, out: number, C: number, r0: number, r1: number,
+  ): void;
 }
 
 /** Minimal WebAssembly typings (the project's TypeScript lib has no DOM/WebAssembly declarations). */

@@ -223,3 +223,72 @@ describe('BatchNorm2d training on wasm, fused native channel kernels', () => {
     expect(backend.numDataIds()).toBe(dataIds);
   });
 });
+
+/**
+ * BatchNorm2d.applyRelu: the ReLU fused into the native passes (forward clamp, gradient gated by the
+ * recomputed pre-activation) against the same layer with the native kernels off (tfjs ops + tf.relu +
+ * autodiff), in training and in evaluation mode, and against float64 in training.
+ */
+describe('BatchNorm2d.applyRelu on wasm, ReLU fused into the native passes', () => {
+  /** Output and the gradients of sum(relu(bn(x)) * probe) for x, gamma and beta. */
+  function reluLayer(c: Case, training: boolean, native: boolean): Float32Array[] {
+    setNativeKernelsEnabled(native);
+    const data = inputs(c);
+    const store = new ParamStore(1);
+    const bn = new BatchNorm2d(new Scope(store).child('bn'), c.shape[3]);
+    bn.weight.value.assign(tf.tensor1d(data.gamma));
+    bn.bias.value.assign(tf.tensor1d(data.beta));
+    bn.runningMean.value.assign(tf.tensor1d(data.beta.map((b) => c.mean + b)));
+    bn.runningVar.value.assign(tf.tensor1d(data.gamma.map((g) => c.std * c.std * (1 + 0.5 * g * g))));
+    const ctx = new SeededForwardContexts(1).create(training);
+    const x = tf.tensor4d(data.x, c.shape);
+    const probe = tf.tensor4d(data.probe, c.shape);
+    // Training mode moves the running statistics on every call: both calls see the same batch statistics.
+    const y = Float32Array.from(bn.applyRelu(x, ctx).dataSync());
+    const [dx] = tf.grads((input) => tf.sum(tf.mul(bn.applyRelu(input as tf.Tensor4D, ctx), probe)))([x]);
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.applyRelu(x, ctx), probe)) as tf.Scalar, [bn.weight.value, bn.bias.value]);
+    const out = [y, dx!, grads[bn.weight.value.name]!, grads[bn.bias.value.name]!].map((t) => (t instanceof Float32Array ? t : Float32Array.from(t.dataSync())));
+    store.dispose();
+    setNativeKernelsEnabled(true);
+    return out;
+  }
+
+  it.each(cases.filter((c) => Math.abs(c.mean) < 10 * c.std))('training and evaluation match the unfused layer for $shape, mean $mean, std $std', async (c) => {
+    await tf.setBackend('wasm');
+    for (const training of [true, false]) {
+      const fused = reluLayer(c, training, true);
+      const ops = reluLayer(c, training, false);
+      expect(fused[0]!.some((v) => v === 0) && fused[0]!.some((v) => v > 0), 'the ReLU clamps some values and passes others').toBe(true);
+      ['y', 'dx', 'dGamma', 'dBeta'].forEach((name, i) => expect(relativeError(fused[i]!, ops[i]!), `${name}, training ${training}`).toBeLessThanOrEqual(TOLERANCE));
+    }
+  });
+
+  it('training matches float64, with the gate taken from the layer\'s own forward output', async () => {
+    await tf.setBackend('wasm');
+    const c = cases[3]!;
+    const [y, dx, dGamma, dBeta] = reluLayer(c, true, true);
+    const exact = float64Reference(c);
+    const { probe, gamma, x } = inputs(c);
+    const channels = c.shape[3];
+    const rows = x.length / channels;
+    // Gradient through the ReLU: the probe where the output is positive.
+    const g = Float64Array.from(probe, (p, i) => (y[i]! > 0 ? p : 0));
+    const mean = new Float64Array(channels);
+    const variance = new Float64Array(channels);
+    for (let i = 0; i < x.length; i++) mean[i % channels] += x[i]! / rows;
+    for (let i = 0; i < x.length; i++) variance[i % channels] += (x[i]! - mean[i % channels]!) ** 2 / rows;
+    const invStd = variance.map((v) => 1 / Math.sqrt(v + 1e-5));
+    const xHat = Float64Array.from(x, (v, i) => (v - mean[i % channels]!) * invStd[i % channels]!);
+    const sumG = new Float64Array(channels);
+    const sumGx = new Float64Array(channels);
+    for (let i = 0; i < x.length; i++) {
+      sumG[i % channels] += g[i]!;
+      sumGx[i % channels] += g[i]! * xHat[i]!;
+    }
+    const ch = (i: number) => i % channels;
+    expect(relativeError(y, exact.y.map((v) => Math.max(0, v)))).toBeLessThanOrEqual(TOLERANCE);
+    expect(relativeError(dx!, Float64Array.from(xHat, (v, i) => gamma[ch(i)]! * invStd[ch(i)]! * (g[i]! - sumG[ch(i)]! / rows - (v * sumGx[ch(i)]!) / rows)))).toBeLessThanOrEqual(TOLERANCE);
+    expect(relativeError(dGamma!, sumGx)).toBeLessThanOrEqual(TOLERANCE);
+    expect(relativeError(dBeta!, sumG)).toBeLessThanOrEqual(TOLERANCE);
+  });
+});

@@ -38,7 +38,7 @@ export class BasicBlock {
 
   residualBranch(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     return tf.tidy(() => {
-      const hidden = tf.relu(this.bn1.apply(this.conv1.apply(x), ctx));
+      const hidden = this.bn1.applyRelu(this.conv1.apply(x), ctx);
       return this.bn2.apply(this.conv2.apply(hidden), ctx);
     });
   }

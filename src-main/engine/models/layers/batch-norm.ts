@@ -41,14 +41,29 @@ export class BatchNorm2d {
    * Evaluation: normalise with the running statistics and leave them alone.
    */
   apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
+    return this.run(x, ctx, false);
+  }
+
+  /**
+   * relu(apply(x)). On wasm with the native channel kernels the ReLU is fused into the batch norm's own
+   * passes: no separate ReLU pass forward, and no step/cast/multiply mask passes backward (the gradient
+   * recomputes the ReLU's gate from the saved input instead).
+   */
+  applyRelu(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
+    if (this.channels % 4 === 0 && channelKernelsAvailable()) return this.run(x, ctx, true);
+    return tf.relu(this.run(x, ctx, false));
+  }
+
+  private run(x: tf.Tensor4D, ctx: ForwardContext, relu: boolean): tf.Tensor4D {
     const scale = this.weight.value as tf.Tensor1D;
     const offset = this.bias.value as tf.Tensor1D;
+    const fused = this.channels % 4 === 0 && channelKernelsAvailable();
     if (!ctx.training) {
       const mean = this.runningMean.value as tf.Tensor1D;
       const variance = this.runningVar.value as tf.Tensor1D;
-      if (this.channels % 4 === 0 && channelKernelsAvailable()) {
+      if (fused) {
         // One pass on wasm (the stock FusedBatchNorm kernel is a scalar loop): (x - mean) * gamma / std + beta.
-        return tf.tidy(() => batchNormEvalFused(x, mean, tf.mul(scale, tf.rsqrt(tf.add(variance, EPSILON))) as tf.Tensor1D, offset));
+        return tf.tidy(() => batchNormEvalFused(x, mean, tf.mul(scale, tf.rsqrt(tf.add(variance, EPSILON))) as tf.Tensor1D, offset, relu));
       }
       return tf.batchNorm4d(x, mean, variance, offset, scale, EPSILON);
     }
@@ -59,7 +74,7 @@ export class BatchNorm2d {
       );
     }
     const onStatistics = (mean: tf.Tensor1D, variance: tf.Tensor1D) => this.updateRunningStatistics(mean, variance, n * h * w);
-    if (this.channels % 4 === 0 && channelKernelsAvailable()) return batchNormTrainingFused(x, scale, offset, onStatistics);
+    if (fused) return batchNormTrainingFused(x, scale, offset, onStatistics, relu);
     return batchNormTraining(x, scale, offset, onStatistics);
   }
 
@@ -122,8 +137,8 @@ function batchNormTraining(
   return op(x, gamma, beta) as tf.Tensor4D;
 }
 
-const runKernel = <T extends tf.Tensor>(name: string, inputs: Record<string, tf.Tensor>): T =>
-  tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, {}) as unknown as T;
+const runKernel = <T extends tf.Tensor>(name: string, inputs: Record<string, tf.Tensor>, attrs: tf.NamedAttrMap = {}): T =>
+  tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs) as unknown as T;
 
 /**
  * The same forward and gradient as `batchNormTraining`, in five passes over the activation instead of
@@ -133,12 +148,15 @@ const runKernel = <T extends tf.Tensor>(name: string, inputs: Record<string, tf.
  *             dx = a * dy + k * (x - mean) + c with k = -a * invStd * dgamma / M and c = -a * dbeta / M
  *             (the expression above, expanded so that it is one pass; x is centred before scaling, which
  *             keeps float32 precision for activations far from 0).
+ * With `relu`, y = max(0, ...) in the same pass, and the gradient's two passes use dy only where the gate
+ * a * (x - mean) + beta > 0 was open (the kernels recompute it with the forward's own expression).
  */
 function batchNormTrainingFused(
   x: tf.Tensor4D,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   onStatistics: (mean: tf.Tensor1D, biasedVariance: tf.Tensor1D) => void,
+  relu: boolean,
 ): tf.Tensor4D {
   const channels = x.shape[3];
   const count = x.size / channels;
@@ -148,20 +166,21 @@ function batchNormTrainingFused(
     onStatistics(mean, variance);
     const inverseStd = tf.rsqrt(tf.add(variance, EPSILON)) as tf.Tensor1D;
     const a = tf.mul(scaleIn as tf.Tensor1D, inverseStd) as tf.Tensor1D;
-    (save as (tensors: tf.Tensor[]) => void)([rows, mean, inverseStd, a]);
+    (save as (tensors: tf.Tensor[]) => void)([rows, mean, inverseStd, a, offsetIn as tf.Tensor1D]);
     return {
-      value: tf.reshape(runKernel(CHANNEL_AFFINE, { v: rows, m: mean, k: a, b: offsetIn as tf.Tensor1D }), x.shape),
+      value: tf.reshape(runKernel(CHANNEL_AFFINE, { v: rows, m: mean, k: a, b: offsetIn as tf.Tensor1D }, { relu }), x.shape),
       gradFunc: (dy, saved) => {
-        const [xRows, savedMean, savedInverseStd, savedA] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        const [xRows, savedMean, savedInverseStd, savedA, savedBeta] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        const gate: Record<string, tf.Tensor> = relu ? { gk: savedA, gb: savedBeta } : {};
         const dyRows = tf.reshape(dy as tf.Tensor4D, [count, channels]) as tf.Tensor2D;
-        const [dBeta, dyCentred] = tf.unstack(runKernel<tf.Tensor2D>(CHANNEL_GRAD_SUMS, { dy: dyRows, x: xRows, mean: savedMean })) as [
+        const [dBeta, dyCentred] = tf.unstack(runKernel<tf.Tensor2D>(CHANNEL_GRAD_SUMS, { dy: dyRows, x: xRows, mean: savedMean, ...gate })) as [
           tf.Tensor1D,
           tf.Tensor1D,
         ];
         const dGamma = tf.mul(dyCentred, savedInverseStd) as tf.Tensor1D;
         const k = tf.neg(tf.mul(tf.mul(savedA, savedInverseStd), tf.div(dGamma, count))) as tf.Tensor1D;
         const c = tf.neg(tf.mul(savedA, tf.div(dBeta, count))) as tf.Tensor1D;
-        const dx = runKernel(CHANNEL_AFFINE, { u: dyRows, a: savedA, v: xRows, m: savedMean, k, b: c });
+        const dx = runKernel(CHANNEL_AFFINE, { u: dyRows, a: savedA, v: xRows, m: savedMean, k, b: c, ...gate });
         return [tf.reshape(dx, x.shape), dGamma, dBeta];
       },
     };
@@ -170,19 +189,25 @@ function batchNormTrainingFused(
 }
 
 /**
- * y = k * (x - mean) + beta in one pass (k = gamma / sqrt(runningVar + eps)), differentiable: an eval-mode
- * forward can run on a gradient tape (the micro-batch memory probe does), so the gradient is given too.
+ * y = k * (x - mean) + beta in one pass (k = gamma / sqrt(runningVar + eps)), clamped at 0 with `relu`,
+ * differentiable: an eval-mode forward can run on a gradient tape (the micro-batch memory probe does), so
+ * the gradient is given too (through the ReLU's gate, recomputed by the same kernel expression).
  */
-function batchNormEvalFused(x: tf.Tensor4D, mean: tf.Tensor1D, k: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor4D {
+function batchNormEvalFused(x: tf.Tensor4D, mean: tf.Tensor1D, k: tf.Tensor1D, beta: tf.Tensor1D, relu: boolean): tf.Tensor4D {
   const channels = x.shape[3];
   const op = tf.customGrad((input, m, scale, shift, save) => {
     const rows = tf.reshape(input as tf.Tensor4D, [x.size / channels, channels]) as tf.Tensor2D;
-    (save as (tensors: tf.Tensor[]) => void)([rows, m as tf.Tensor1D, scale as tf.Tensor1D]);
+    (save as (tensors: tf.Tensor[]) => void)([rows, m as tf.Tensor1D, scale as tf.Tensor1D, shift as tf.Tensor1D]);
     return {
-      value: tf.reshape(runKernel(CHANNEL_AFFINE, { v: rows, m: m as tf.Tensor1D, k: scale as tf.Tensor1D, b: shift as tf.Tensor1D }), x.shape),
+      value: tf.reshape(runKernel(CHANNEL_AFFINE, { v: rows, m: m as tf.Tensor1D, k: scale as tf.Tensor1D, b: shift as tf.Tensor1D }, { relu }), x.shape),
       gradFunc: (dy, saved) => {
-        const [xRows, savedMean, savedScale] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-        const dyRows = tf.reshape(dy as tf.Tensor4D, [x.size / channels, channels]);
+        const [xRows, savedMean, savedScale, savedShift] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        let dyRows = tf.reshape(dy as tf.Tensor4D, [x.size / channels, channels]) as tf.Tensor2D;
+        if (relu) {
+          // 1 * (dy where the gate was open) + 0 * (x - mean) + 0.
+          const [ones, zeros] = [tf.onesLike(savedScale), tf.zerosLike(savedScale)];
+          dyRows = runKernel(CHANNEL_AFFINE, { u: dyRows, a: ones, v: xRows, m: savedMean, k: zeros, b: zeros, gk: savedScale, gb: savedShift });
+        }
         const dShift = tf.sum(dyRows, 0);
         return [
           tf.reshape(tf.mul(dyRows, savedScale), x.shape),
