@@ -230,33 +230,56 @@ void conv2d_input_grad(const float *dy, const float *wt, float *dx,
 /* The taps one forward tile sums over: rows of the filter, and runs of contiguous (kw, ci) values in each. */
 typedef struct {
   int32_t rows, runs, runLen;       /* filter rows, runs per row, values per run */
-  int32_t xRow, xRun, wRow, wRun;   /* strides in floats: input per filter row / run, filter likewise */
+  int32_t xRow, xRun, wRow, wRun;   /* strides: input floats per filter row / run; filter taps (k) likewise */
 } Taps;
 
 /*
+ * Filter packing for the forward convolution: w [K, Co] (K = KH*KW*Ci, Co a multiple of 4) into blocks of
+ * 8 output channels (a last block of 4 when Co % 8 == 4), each [K, 8] contiguous, the block of channel cb
+ * starting at p + cb*K. One block (K*32 bytes: 18 KiB for 3x3x64) then stays in L1 while every pixel tile
+ * of a chunk of rows uses it, instead of strided rows of the whole filter streaming from L2.
+ */
+EXPORT(conv2d_pack_filter)
+void conv2d_pack_filter(const float *w, float *p, int32_t K, int32_t Co) {
+  int32_t cb = 0;
+  for (; cb + 8 <= Co; cb += 8) {
+    float *blk = p + (int64_t)cb * K;
+    for (int32_t k = 0; k < K; k++) {
+      store(blk + 8 * k, load(w + (int64_t)k * Co + cb));
+      store(blk + 8 * k + 4, load(w + (int64_t)k * Co + cb + 4));
+    }
+  }
+  if (cb < Co) {
+    float *blk = p + (int64_t)cb * K;
+    for (int32_t k = 0; k < K; k++) store(blk + 4 * k, load(w + (int64_t)k * Co + cb));
+  }
+}
+
+/*
  * One register tile of the forward convolution: NP output pixels (1..4, consecutive ow, input column
- * stride pStep floats) x 8 (CO8) or 4 output channels. x and w point at the first tap's values for
- * pixel 0 and the tile's first output channel (filter rows have stride Co). With dilation 1 a run covers
- * every valid tap of a filter row (KW*Ci values), so the inner loop is long even for 3 input channels.
- * The sums are stored (not accumulated) to y (pixel stride Co).
+ * stride pStep floats) x one packed block of 8 (CO8) or 4 output channels. x points at pixel 0's first
+ * tap, w at the block's row of that tap (BW floats per tap). With dilation 1 a run covers every valid tap
+ * of a filter row (KW*Ci values), so the inner loop is long even for 3 input channels. The sums are
+ * stored (not accumulated) to y (pixel stride Co).
  */
 static inline __attribute__((always_inline)) void conv_tile(
     const float *x, const float *w, float *y, const Taps *t, int32_t Co, int32_t pStep, const int NP, const int CO8) {
+  const int32_t BW = CO8 ? 8 : 4;
   f4 a0 = splat(0.f), a1 = splat(0.f), a2 = splat(0.f), a3 = splat(0.f);
   f4 b0 = splat(0.f), b1 = splat(0.f), b2 = splat(0.f), b3 = splat(0.f);
   for (int32_t r = 0; r < t->rows; r++) {
     for (int32_t u = 0; u < t->runs; u++) {
       const float *xp = x + (int64_t)r * t->xRow + (int64_t)u * t->xRun;
-      const float *wp = w + (int64_t)r * t->wRow + (int64_t)u * t->wRun;
-      for (int32_t j = 0; j < t->runLen; j++, xp++, wp += Co) {
+      const float *wp = w + ((int64_t)r * t->wRow + (int64_t)u * t->wRun) * BW;
+      for (int32_t j = 0; j < t->runLen; j++, xp++, wp += BW) {
         const f4 w0 = load(wp);
         const f4 w1 = CO8 ? load(wp + 4) : splat(0.f);
         const f4 x0 = splat(xp[0]);
         a0 = madd(x0, w0, a0);
         if (CO8) b0 = madd(x0, w1, b0);
-        if (NP > 1) { const f4 x1 = splat(xp[pStep]); a1 = madd(x1, w0, a1); if (CO8) b1 = madd(x1, w1, b1); }
-        if (NP > 2) { const f4 x2 = splat(xp[2 * pStep]); a2 = madd(x2, w0, a2); if (CO8) b2 = madd(x2, w1, b2); }
-        if (NP > 3) { const f4 x3 = splat(xp[3 * pStep]); a3 = madd(x3, w0, a3); if (CO8) b3 = madd(x3, w1, b3); }
+        if (NP > 1) { const f4 v = splat(xp[pStep]); a1 = madd(v, w0, a1); if (CO8) b1 = madd(v, w1, b1); }
+        if (NP > 2) { const f4 v = splat(xp[2 * pStep]); a2 = madd(v, w0, a2); if (CO8) b2 = madd(v, w1, b2); }
+        if (NP > 3) { const f4 v = splat(xp[3 * pStep]); a3 = madd(v, w0, a3); if (CO8) b3 = madd(v, w1, b3); }
       }
     }
   }
@@ -267,103 +290,96 @@ static inline __attribute__((always_inline)) void conv_tile(
   if (NP > 3) { store(y + 3 * Co, a3); if (CO8) store(y + 3 * Co + 4, b3); }
 }
 
-/* One pixel x 16 output channels: the border and leftover columns, with four accumulators per loaded x. */
-static inline __attribute__((always_inline)) void conv_tile1x16(const float *x, const float *w, float *y, const Taps *t, int32_t Co) {
-  f4 a0 = splat(0.f), a1 = splat(0.f), a2 = splat(0.f), a3 = splat(0.f);
-  for (int32_t r = 0; r < t->rows; r++) {
-    for (int32_t u = 0; u < t->runs; u++) {
-      const float *xp = x + (int64_t)r * t->xRow + (int64_t)u * t->xRun;
-      const float *wp = w + (int64_t)r * t->wRow + (int64_t)u * t->wRun;
-      for (int32_t j = 0; j < t->runLen; j++, xp++, wp += Co) {
-        const f4 x0 = splat(xp[0]);
-        a0 = madd(x0, load(wp), a0);
-        a1 = madd(x0, load(wp + 4), a1);
-        a2 = madd(x0, load(wp + 8), a2);
-        a3 = madd(x0, load(wp + 12), a3);
-      }
-    }
+/* One block's tiles over output columns [ow0, ow1) that share one tap list: 4 pixels at a time, then the rest. */
+static inline __attribute__((always_inline)) void conv_columns(
+    const float *x, const float *w, float *y, const Taps *t, int32_t Co, int32_t pStep, int32_t ow0, int32_t ow1, const int CO8) {
+  int32_t ow = ow0;
+  for (; ow + 4 <= ow1; ow += 4) conv_tile(x + (int64_t)ow * pStep, w, y + (int64_t)ow * Co, t, Co, pStep, 4, CO8);
+  switch (ow1 - ow) {
+    case 3: conv_tile(x + (int64_t)ow * pStep, w, y + (int64_t)ow * Co, t, Co, pStep, 3, CO8); break;
+    case 2: conv_tile(x + (int64_t)ow * pStep, w, y + (int64_t)ow * Co, t, Co, pStep, 2, CO8); break;
+    case 1: conv_tile(x + (int64_t)ow * pStep, w, y + (int64_t)ow * Co, t, Co, pStep, 1, CO8); break;
+    default: break;
   }
-  store(y, a0);
-  store(y + 4, a1);
-  store(y + 8, a2);
-  store(y + 12, a3);
-}
-
-/* Every output channel of NP pixels starting at column ow (x at pixel 0's first tap). */
-static inline __attribute__((always_inline)) void conv_pixels(
-    const float *x, const float *w, float *y, const Taps *t, int32_t Co, int32_t pStep, const int NP) {
-  int32_t co = 0;
-  if (NP == 1) for (; co + 16 <= Co; co += 16) conv_tile1x16(x, w + co, y + co, t, Co);
-  for (; co + 8 <= Co; co += 8) conv_tile(x, w + co, y + co, t, Co, pStep, NP, 1);
-  for (; co < Co; co += 4) conv_tile(x, w + co, y + co, t, Co, pStep, NP, 0);
 }
 
 /*
  * Conv2D, forward: y[b,oh,ow,co] = sum_{kh,kw,ci} x[b, oh*sh + kh*dh - pt, ow*sw + kw*dw - pl, ci] * w[kh,kw,ci,co]
  * (taps outside the image read zero), for output rows [row0, row1) of the flattened (b, oh) range, so
- * threads can split the rows. Co must be a multiple of 4.
+ * threads can split the rows. Co must be a multiple of 4; `p` is the filter packed by conv2d_pack_filter.
  *
- * Per output column, the valid filter taps are a rectangle [khLo, khHi) x [kwLo, kwHi); the columns
- * whose rectangle is full (the interior) go through the register tiles 4 pixels at a time, the border
- * columns one at a time with their own rectangle.
+ * Rows are taken in chunks whose input fits in L2; within a chunk, one packed channel block at a time
+ * (in L1) goes over every row. Per output column the valid taps are a rectangle [khLo, khHi) x
+ * [kwLo, kwHi): interior columns (all KW taps) share one tap list and go through 4-pixel tiles; border
+ * columns get their own.
  */
 EXPORT(conv2d_forward)
-void conv2d_forward(const float *x, const float *w, float *y,
+void conv2d_forward(const float *x, const float *p, float *y,
                     int32_t H, int32_t W, int32_t Ci, int32_t OH, int32_t OW, int32_t Co,
                     int32_t KH, int32_t KW, int32_t sh, int32_t sw, int32_t dh, int32_t dw,
                     int32_t pt, int32_t pl, int32_t row0, int32_t row1) {
   const int32_t pStep = sw * Ci;
+  const int32_t K = KH * KW * Ci;
   // Interior columns: every kw tap inside the image, i.e. ow*sw - pl >= 0 and ow*sw + (KW-1)*dw - pl <= W-1.
   int32_t inLo = (pl + sw - 1) / sw;
   const int32_t lastTap = (KW - 1) * dw - pl;
   int32_t inHi = (W - 1 - lastTap) >= 0 ? (W - 1 - lastTap) / sw + 1 : 0;
   if (inHi > OW) inHi = OW;
   if (inLo > inHi) inLo = inHi;
-  int32_t b = row0 / OH, oh = row0 - b * OH;
-  for (int32_t row = row0; row < row1; row++) {
-    // Valid kh: 0 <= oh*sh + kh*dh - pt < H.
-    const int32_t top = oh * sh - pt;
-    int32_t khLo = top >= 0 ? 0 : (-top + dh - 1) / dh;
-    int32_t khHi = (H - 1 - top) >= 0 ? (H - 1 - top) / dh + 1 : 0;
-    if (khHi > KH) khHi = KH;
-    float *yrow = y + (int64_t)row * OW * Co;
-    if (khLo >= khHi) {
-      for (int32_t i = 0; i < OW * Co; i += 4) store(yrow + i, splat(0.f));
-    } else {
-      const float *xImage = x + (int64_t)b * H * W * Ci;
-      const float *xTop = xImage + (int64_t)(top + khLo * dh) * W * Ci; // input row of the first valid kh
-      const float *wTop = w + (int64_t)khLo * KW * Ci * Co;
-      for (int32_t ow = 0; ow < OW;) {
-        const int32_t left = ow * sw - pl;
-        if (ow >= inLo && ow < inHi) {
-          // Interior: all KW taps; with dilation 1 one run of KW*Ci values per filter row.
-          const Taps t = {khHi - khLo, dw == 1 ? 1 : KW, dw == 1 ? KW * Ci : Ci, dh * W * Ci, dw * Ci, KW * Ci * Co, Ci * Co};
-          const float *xp = xTop + (int64_t)left * Ci;
-          float *yp = yrow + (int64_t)ow * Co;
-          switch (inHi - ow) {
-            case 1: conv_pixels(xp, wTop, yp, &t, Co, pStep, 1); ow += 1; break;
-            case 2: conv_pixels(xp, wTop, yp, &t, Co, pStep, 2); ow += 2; break;
-            case 3: conv_pixels(xp, wTop, yp, &t, Co, pStep, 3); ow += 3; break;
-            default: conv_pixels(xp, wTop, yp, &t, Co, pStep, 4); ow += 4;
+  // Output rows per chunk: about 64 KiB of input rows.
+  int32_t chunk = (64 * 1024) / ((sh > KH ? sh : KH) * W * Ci * 4 + 1);
+  if (chunk < 1) chunk = 1;
+  for (int32_t c0 = row0; c0 < row1; c0 += chunk) {
+    const int32_t c1 = (c0 + chunk < row1) ? c0 + chunk : row1;
+    for (int32_t cb = 0; cb < Co; cb += 8) {
+      const int32_t co8 = cb + 8 <= Co;
+      const int32_t BW = co8 ? 8 : 4;
+      const float *blk = p + (int64_t)cb * K;
+      for (int32_t row = c0; row < c1; row++) {
+        const int32_t b = row / OH, oh = row - b * OH;
+        // Valid kh: 0 <= oh*sh + kh*dh - pt < H.
+        const int32_t top = oh * sh - pt;
+        int32_t khLo = top >= 0 ? 0 : (-top + dh - 1) / dh;
+        int32_t khHi = (H - 1 - top) >= 0 ? (H - 1 - top) / dh + 1 : 0;
+        if (khHi > KH) khHi = KH;
+        float *yrow = y + (int64_t)row * OW * Co + cb;
+        if (khLo >= khHi) {
+          for (int32_t ow = 0; ow < OW; ow++) {
+            store(yrow + (int64_t)ow * Co, splat(0.f));
+            if (co8) store(yrow + (int64_t)ow * Co + 4, splat(0.f));
           }
-        } else {
-          // Border column: valid kw with 0 <= left + kw*dw < W.
+          continue;
+        }
+        const float *xTop = x + ((int64_t)b * H + top + khLo * dh) * W * Ci; // input row of the first valid kh
+        const float *wTop = blk + (int64_t)khLo * KW * Ci * BW;
+        // Interior: all KW taps; with dilation 1 one run of KW*Ci values per filter row.
+        const Taps inner = {khHi - khLo, dw == 1 ? 1 : KW, dw == 1 ? KW * Ci : Ci, dh * W * Ci, dw * Ci, KW * Ci, Ci};
+        const float *xIn = xTop - (int64_t)pl * Ci; // column ow starts at xIn + ow*pStep
+        if (co8) conv_columns(xIn, wTop, yrow, &inner, Co, pStep, inLo, inHi, 1);
+        else conv_columns(xIn, wTop, yrow, &inner, Co, pStep, inLo, inHi, 0);
+        // Border columns: valid kw with 0 <= left + kw*dw < W.
+        for (int32_t ow = 0; ow < OW; ow++) {
+          if (ow == inLo) ow = inHi;
+          if (ow >= OW) break;
+          const int32_t left = ow * sw - pl;
           int32_t kwLo = left >= 0 ? 0 : (-left + dw - 1) / dw;
           int32_t kwHi = (W - 1 - left) >= 0 ? (W - 1 - left) / dw + 1 : 0;
           if (kwHi > KW) kwHi = KW;
           float *yp = yrow + (int64_t)ow * Co;
           if (kwLo >= kwHi) {
-            for (int32_t c = 0; c < Co; c += 4) store(yp + c, splat(0.f));
-          } else {
-            const int32_t nkw = kwHi - kwLo;
-            const Taps t = {khHi - khLo, dw == 1 ? 1 : nkw, dw == 1 ? nkw * Ci : Ci, dh * W * Ci, dw * Ci, KW * Ci * Co, Ci * Co};
-            conv_pixels(xTop + (int64_t)(left + kwLo * dw) * Ci, wTop + (int64_t)kwLo * Ci * Co, yp, &t, Co, pStep, 1);
+            store(yp, splat(0.f));
+            if (co8) store(yp + 4, splat(0.f));
+            continue;
           }
-          ow += 1;
+          const int32_t nkw = kwHi - kwLo;
+          const Taps edge = {khHi - khLo, dw == 1 ? 1 : nkw, dw == 1 ? nkw * Ci : Ci, dh * W * Ci, dw * Ci, KW * Ci, Ci};
+          const float *xp = xTop + (int64_t)(left + kwLo * dw) * Ci;
+          const float *wp = wTop + (int64_t)kwLo * Ci * BW;
+          if (co8) conv_tile(xp, wp, yp, &edge, Co, pStep, 1, 1);
+          else conv_tile(xp, wp, yp, &edge, Co, pStep, 1, 0);
         }
       }
     }
-    if (++oh == OH) { oh = 0; b++; }
   }
 }
 

@@ -37,8 +37,9 @@ export interface NativeKernelExports {
     KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
     b0: number, b1: number,
   ): void;
+  conv2d_pack_filter(w: number, packed: number, K: number, Co: number): void;
   conv2d_forward(
-    x: number, w: number, y: number,
+    x: number, packed: number, y: number,
     H: number, W: number, Ci: number, OH: number, OW: number, Co: number,
     KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
     row0: number, row1: number,
