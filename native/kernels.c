@@ -262,8 +262,15 @@ void conv2d_pack_filter(const float *w, float *p, int32_t K, int32_t Co) {
  * of a filter row (KW*Ci values), so the inner loop is long even for 3 input channels. The sums are
  * stored (not accumulated) to y (pixel stride Co).
  */
+/* The fused epilogue of the forward convolution: + bias (per channel, may be null), then ReLU if asked. */
+static inline f4 conv_out(f4 v, const float *bias, int32_t relu) {
+  if (bias) v = add(v, load(bias));
+  return relu ? wasm_f32x4_max(v, splat(0.f)) : v;
+}
+
 static inline __attribute__((always_inline)) void conv_tile(
-    const float *x, const float *w, float *y, const Taps *t, int32_t Co, int32_t pStep, const int NP, const int CO8) {
+    const float *x, const float *w, float *y, const Taps *t, int32_t Co, int32_t pStep, const float *bias, int32_t relu,
+    const int NP, const int CO8) {
   const int32_t BW = CO8 ? 8 : 4;
   f4 a0 = splat(0.f), a1 = splat(0.f), a2 = splat(0.f), a3 = splat(0.f);
   f4 b0 = splat(0.f), b1 = splat(0.f), b2 = splat(0.f), b3 = splat(0.f);
@@ -283,22 +290,24 @@ static inline __attribute__((always_inline)) void conv_tile(
       }
     }
   }
-  store(y, a0);
-  if (CO8) store(y + 4, b0);
-  if (NP > 1) { store(y + Co, a1); if (CO8) store(y + Co + 4, b1); }
-  if (NP > 2) { store(y + 2 * Co, a2); if (CO8) store(y + 2 * Co + 4, b2); }
-  if (NP > 3) { store(y + 3 * Co, a3); if (CO8) store(y + 3 * Co + 4, b3); }
+  const float *bias4 = bias ? bias + 4 : 0;
+  store(y, conv_out(a0, bias, relu));
+  if (CO8) store(y + 4, conv_out(b0, bias4, relu));
+  if (NP > 1) { store(y + Co, conv_out(a1, bias, relu)); if (CO8) store(y + Co + 4, conv_out(b1, bias4, relu)); }
+  if (NP > 2) { store(y + 2 * Co, conv_out(a2, bias, relu)); if (CO8) store(y + 2 * Co + 4, conv_out(b2, bias4, relu)); }
+  if (NP > 3) { store(y + 3 * Co, conv_out(a3, bias, relu)); if (CO8) store(y + 3 * Co + 4, conv_out(b3, bias4, relu)); }
 }
 
 /* One block's tiles over output columns [ow0, ow1) that share one tap list: 4 pixels at a time, then the rest. */
 static inline __attribute__((always_inline)) void conv_columns(
-    const float *x, const float *w, float *y, const Taps *t, int32_t Co, int32_t pStep, int32_t ow0, int32_t ow1, const int CO8) {
+    const float *x, const float *w, float *y, const Taps *t, int32_t Co, int32_t pStep, const float *bias, int32_t relu,
+    int32_t ow0, int32_t ow1, const int CO8) {
   int32_t ow = ow0;
-  for (; ow + 4 <= ow1; ow += 4) conv_tile(x + (int64_t)ow * pStep, w, y + (int64_t)ow * Co, t, Co, pStep, 4, CO8);
+  for (; ow + 4 <= ow1; ow += 4) conv_tile(x + (int64_t)ow * pStep, w, y + (int64_t)ow * Co, t, Co, pStep, bias, relu, 4, CO8);
   switch (ow1 - ow) {
-    case 3: conv_tile(x + (int64_t)ow * pStep, w, y + (int64_t)ow * Co, t, Co, pStep, 3, CO8); break;
-    case 2: conv_tile(x + (int64_t)ow * pStep, w, y + (int64_t)ow * Co, t, Co, pStep, 2, CO8); break;
-    case 1: conv_tile(x + (int64_t)ow * pStep, w, y + (int64_t)ow * Co, t, Co, pStep, 1, CO8); break;
+    case 3: conv_tile(x + (int64_t)ow * pStep, w, y + (int64_t)ow * Co, t, Co, pStep, bias, relu, 3, CO8); break;
+    case 2: conv_tile(x + (int64_t)ow * pStep, w, y + (int64_t)ow * Co, t, Co, pStep, bias, relu, 2, CO8); break;
+    case 1: conv_tile(x + (int64_t)ow * pStep, w, y + (int64_t)ow * Co, t, Co, pStep, bias, relu, 1, CO8); break;
     default: break;
   }
 }
@@ -307,6 +316,7 @@ static inline __attribute__((always_inline)) void conv_columns(
  * Conv2D, forward: y[b,oh,ow,co] = sum_{kh,kw,ci} x[b, oh*sh + kh*dh - pt, ow*sw + kw*dw - pl, ci] * w[kh,kw,ci,co]
  * (taps outside the image read zero), for output rows [row0, row1) of the flattened (b, oh) range, so
  * threads can split the rows. Co must be a multiple of 4; `p` is the filter packed by conv2d_pack_filter.
+ * Fused epilogue (FusedConv2D): + bias[co] when `bias` is non-null, then max(0, .) when `relu`.
  *
  * Rows are taken in chunks whose input fits in L2; within a chunk, one packed channel block at a time
  * (in L1) goes over every row. Per output column the valid taps are a rectangle [khLo, khHi) x
@@ -317,7 +327,7 @@ EXPORT(conv2d_forward)
 void conv2d_forward(const float *x, const float *p, float *y,
                     int32_t H, int32_t W, int32_t Ci, int32_t OH, int32_t OW, int32_t Co,
                     int32_t KH, int32_t KW, int32_t sh, int32_t sw, int32_t dh, int32_t dw,
-                    int32_t pt, int32_t pl, int32_t row0, int32_t row1) {
+                    int32_t pt, int32_t pl, const float *bias, int32_t relu, int32_t row0, int32_t row1) {
   const int32_t pStep = sw * Ci;
   const int32_t K = KH * KW * Ci;
   // Interior columns: every kw tap inside the image, i.e. ow*sw - pl >= 0 and ow*sw + (KW-1)*dw - pl <= W-1.
@@ -335,6 +345,9 @@ void conv2d_forward(const float *x, const float *p, float *y,
       const int32_t co8 = cb + 8 <= Co;
       const int32_t BW = co8 ? 8 : 4;
       const float *blk = p + (int64_t)cb * K;
+      const float *bb = bias ? bias + cb : 0, *bb4 = bias ? bias + cb + 4 : 0;
+      // What an output with no valid tap holds: the epilogue of 0.
+      const f4 empty0 = conv_out(splat(0.f), bb, relu), empty1 = co8 ? conv_out(splat(0.f), bb4, relu) : splat(0.f);
       for (int32_t row = c0; row < c1; row++) {
         const int32_t b = row / OH, oh = row - b * OH;
         // Valid kh: 0 <= oh*sh + kh*dh - pt < H.
@@ -345,8 +358,8 @@ void conv2d_forward(const float *x, const float *p, float *y,
         float *yrow = y + (int64_t)row * OW * Co + cb;
         if (khLo >= khHi) {
           for (int32_t ow = 0; ow < OW; ow++) {
-            store(yrow + (int64_t)ow * Co, splat(0.f));
-            if (co8) store(yrow + (int64_t)ow * Co + 4, splat(0.f));
+            store(yrow + (int64_t)ow * Co, empty0);
+            if (co8) store(yrow + (int64_t)ow * Co + 4, empty1);
           }
           continue;
         }
@@ -355,8 +368,8 @@ void conv2d_forward(const float *x, const float *p, float *y,
         // Interior: all KW taps; with dilation 1 one run of KW*Ci values per filter row.
         const Taps inner = {khHi - khLo, dw == 1 ? 1 : KW, dw == 1 ? KW * Ci : Ci, dh * W * Ci, dw * Ci, KW * Ci, Ci};
         const float *xIn = xTop - (int64_t)pl * Ci; // column ow starts at xIn + ow*pStep
-        if (co8) conv_columns(xIn, wTop, yrow, &inner, Co, pStep, inLo, inHi, 1);
-        else conv_columns(xIn, wTop, yrow, &inner, Co, pStep, inLo, inHi, 0);
+        if (co8) conv_columns(xIn, wTop, yrow, &inner, Co, pStep, bb, relu, inLo, inHi, 1);
+        else conv_columns(xIn, wTop, yrow, &inner, Co, pStep, bb, relu, inLo, inHi, 0);
         // Border columns: valid kw with 0 <= left + kw*dw < W.
         for (int32_t ow = 0; ow < OW; ow++) {
           if (ow == inLo) ow = inHi;
@@ -367,16 +380,16 @@ void conv2d_forward(const float *x, const float *p, float *y,
           if (kwHi > KW) kwHi = KW;
           float *yp = yrow + (int64_t)ow * Co;
           if (kwLo >= kwHi) {
-            store(yp, splat(0.f));
-            if (co8) store(yp + 4, splat(0.f));
+            store(yp, empty0);
+            if (co8) store(yp + 4, empty1);
             continue;
           }
           const int32_t nkw = kwHi - kwLo;
           const Taps edge = {khHi - khLo, dw == 1 ? 1 : nkw, dw == 1 ? nkw * Ci : Ci, dh * W * Ci, dw * Ci, KW * Ci, Ci};
           const float *xp = xTop + (int64_t)(left + kwLo * dw) * Ci;
           const float *wp = wTop + (int64_t)kwLo * Ci * BW;
-          if (co8) conv_tile(xp, wp, yp, &edge, Co, pStep, 1, 1);
-          else conv_tile(xp, wp, yp, &edge, Co, pStep, 1, 0);
+          if (co8) conv_tile(xp, wp, yp, &edge, Co, pStep, bb, relu, 1, 1);
+          else conv_tile(xp, wp, yp, &edge, Co, pStep, bb, relu, 1, 0);
         }
       }
     }

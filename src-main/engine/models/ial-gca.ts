@@ -28,7 +28,7 @@ import { GcaBlock } from './gca-block';
 import { normalInit } from './init';
 import { dropout } from './layers/activations';
 import { BasicBlock, basicStage } from './layers/basic-block';
-import { BatchNorm2d } from './layers/batch-norm';
+import { BatchNorm2d, convBatchNorm } from './layers/batch-norm';
 import { Conv2d, convOutputSize } from './layers/conv2d';
 import { Linear } from './layers/linear';
 import { maxPool2d } from './layers/pooling';
@@ -126,8 +126,8 @@ export class IalGcaModel extends FunctionalDferModel {
 
   protected run(frames: tf.Tensor4D, batch: number, ctx: ForwardContext): ForwardResult {
     const T = this.options.frames;
-    let x = this.stemBnA.applyRelu(this.stemConvA.apply(frames), ctx);
-    x = maxPool2d(this.stemBnB.applyRelu(this.stemConvB.apply(x), ctx), 3, 2, 1);
+    let x = convBatchNorm(this.stemConvA, this.stemBnA, frames, ctx, true);
+    x = maxPool2d(convBatchNorm(this.stemConvB, this.stemBnB, x, ctx, true), 3, 2, 1);
     x = this.layer1.apply(x, ctx);
     const layer2 = this.layer2.apply(x, batch, ctx);
     const layer3 = this.layer3.apply(layer2.features, batch, ctx);
@@ -151,7 +151,7 @@ export class IalGcaModel extends FunctionalDferModel {
   }
 
   private staticBranch(maps: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
-    const patches = this.patchBn.applyRelu(this.patchConv.apply(maps), ctx);
+    const patches = convBatchNorm(this.patchConv, this.patchBn, maps, ctx, true);
     const [n, h, w, c] = patches.shape;
     const tokens = tf.add(tf.reshape(patches, [n, h * w, c]), this.staticPositionEmbedding.value) as tf.Tensor3D;
     return tf.reshape(this.staticTransformer.apply(tokens, ctx), [n, h, w, c]);

@@ -8,7 +8,7 @@
 import { tf } from '../tf';
 import type { ForwardContext } from './forward-context';
 import { type BasicBlock, basicStage } from './layers/basic-block';
-import { BatchNorm2d } from './layers/batch-norm';
+import { BatchNorm2d, convBatchNorm } from './layers/batch-norm';
 import { Conv2d } from './layers/conv2d';
 import { maxPool2d, maxPoolOutputSize } from './layers/pooling';
 import type { Scope } from './params';
@@ -34,7 +34,7 @@ export class ResNet18Trunk {
   }
 
   stem(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
-    return tf.tidy(() => maxPool2d(this.bn1.applyRelu(this.conv1.apply(x), ctx), 3, 2, 1));
+    return tf.tidy(() => maxPool2d(convBatchNorm(this.conv1, this.bn1, x, ctx, true), 3, 2, 1));
   }
 
   /** Runs stage `index` (0-based: 0 is layer1). */

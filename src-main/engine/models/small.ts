@@ -10,7 +10,7 @@ import { tf } from '../tf';
 import type { ForwardContext } from './forward-context';
 import { normalInit } from './init';
 import { dropout } from './layers/activations';
-import { BatchNorm2d } from './layers/batch-norm';
+import { BatchNorm2d, convBatchNorm } from './layers/batch-norm';
 import { Conv2d } from './layers/conv2d';
 import { Linear } from './layers/linear';
 import { globalAveragePool } from './layers/pooling';
@@ -61,7 +61,7 @@ export class SmallDferModel extends FunctionalDferModel {
 
   protected run(frames: tf.Tensor4D, batch: number, ctx: ForwardContext): ForwardResult {
     let features = frames;
-    for (const { conv, bn } of this.stages) features = bn.applyRelu(conv.apply(features), ctx);
+    for (const { conv, bn } of this.stages) features = convBatchNorm(conv, bn, features, ctx, true);
     const tokens = tf.reshape(globalAveragePool(features), [batch, this.options.frames, TOKEN_DIM]) as tf.Tensor3D;
     const mixed = this.temporal.apply(tf.add(tokens, this.positionEmbedding.value), ctx);
     const clip = dropout(tf.mean(mixed, 1) as tf.Tensor2D, this.options.dropout, ctx);

@@ -17,8 +17,14 @@ import { composeWasmKernel, replaceStockKernel, type TensorInfo, type WasmBacken
 
 type Conv2DAttrs = tf.Conv2DAttrs & { dilations?: number | [number, number] };
 
+/** FusedConv2D's epilogue as the native kernel applies it: + bias[channel], then ReLU. */
+interface Epilogue {
+  bias?: TensorInfo;
+  relu: boolean;
+}
+
 /** The output, or null where the native kernel does not apply (the caller runs the stock kernel). */
-function conv2DNative(backend: WasmBackend, x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): TensorInfo | null {
+function conv2DNative(backend: WasmBackend, x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs, epilogue: Epilogue = { relu: false }): TensorInfo | null {
   if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
   const native = nativeRunner(backend);
   if (native == null) return null;
@@ -28,23 +34,40 @@ function conv2DNative(backend: WasmBackend, x: TensorInfo, filter: TensorInfo, a
   );
   if (info.inChannels !== filter.shape[2]) return null;
   const channels = info.outChannels;
+  const { bias } = epilogue;
+  if (bias != null && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== channels || bias.shape.some((d, i) => d !== 1 && i !== bias.shape.length - 1))) return null;
   const padded = Math.ceil(channels / 4) * 4;
   return composeWasmKernel(backend, (composer) => {
     if (tf.util.sizeFromShape(info.outShape) === 0) return composer.allocate(info.outShape);
     const w = padded === channels ? filter : composer.run('PadV2', { x: filter }, { paddings: [[0, 0], [0, 0], [0, 0], [0, padded - channels]], constantValue: 0 });
     const y = composer.allocate([info.batchSize, info.outHeight, info.outWidth, padded]);
     const packed = composer.allocate([tf.util.sizeFromShape(filter.shape.slice(0, 3)) * padded]);
-    const at = (t: TensorInfo) => heapOffset(backend, t);
+    const b = bias == null || padded === channels ? bias : composer.run('PadV2', { x: composer.run('Reshape', { x: bias }, { shape: [channels] }) }, { paddings: [[0, padded - channels]], constantValue: 0 });
+    const at = (t: TensorInfo | undefined) => (t == null ? 0 : heapOffset(backend, t));
     // The filter in blocks of 8 output channels (one block stays in L1 while it is used), then the rows.
     native.run([{ fn: 'conv2d_pack_filter', args: [at(w), at(packed), tf.util.sizeFromShape(filter.shape.slice(0, 3)), padded] }]);
     const geometry = convGeometry({ ...info, outChannels: padded });
     native.run(native.ranges(info.batchSize * info.outHeight).map(([row0, row1]) => ({
       fn: 'conv2d_forward',
-      args: [at(x), at(packed), at(y), ...geometry, row0, row1],
+      args: [at(x), at(packed), at(y), ...geometry, at(b), epilogue.relu ? 1 : 0, row0, row1],
     })));
     composer.free(packed);
     if (padded === channels) return y;
     return composer.run('Slice', { x: y }, { begin: [0, 0, 0, 0], size: info.outShape });
+  });
+}
+
+/**
+ * FusedConv2D (tf.fused.conv2d: conv + bias + activation, what an evaluation-mode conv + batch norm + ReLU
+ * folds into) with the bias and ReLU applied as the native kernel stores its tiles: no extra passes. Other
+ * activations, PReLU weights and NCHW go to the stock kernel.
+ */
+export function makeFusedConv2DConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return replaceStockKernel(stock, ({ inputs, backend, attrs }) => {
+    const { x, filter, bias, preluActivationWeights } = inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    const a = attrs as unknown as tf.FusedConv2DAttrs;
+    if (preluActivationWeights != null || (a.activation !== 'linear' && a.activation !== 'relu')) return null;
+    return conv2DNative(backend as WasmBackend, x, filter, a as unknown as Conv2DAttrs, { bias, relu: a.activation === 'relu' });
   });
 }
 

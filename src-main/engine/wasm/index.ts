@@ -13,7 +13,7 @@ import { tf } from '../tf';
 import { makeBatchMatMulConfig } from './batch-mat-mul';
 import { channelKernelConfigs } from './channel-kernels';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
-import { makeConv2DConfig } from './conv2d-forward';
+import { makeConv2DConfig, makeFusedConv2DConfig } from './conv2d-forward';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input';
@@ -41,6 +41,7 @@ function trainingKernelConfigs(): tf.KernelConfig[] {
   if (trainingKernels == null) {
     trainingKernels = [
       makeConv2DConfig(stockKernel('Conv2D')),
+      makeFusedConv2DConfig(stockKernel('FusedConv2D')),
       makeIdentityConfig(stockKernel('Identity')),
       conv2DBackpropFilterConfig,
       makeConv2DBackpropInputConfig(stockKernel('Conv2DBackpropInput')),

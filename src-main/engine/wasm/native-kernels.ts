@@ -42,7 +42,7 @@ export interface NativeKernelExports {
     x: number, packed: number, y: number,
     H: number, W: number, Ci: number, OH: number, OW: number, Co: number,
     KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
-    row0: number, row1: number,
+    bias: number, relu: number, row0: number, row1: number,
   ): void;
   add_into(out: number, a: number, n: number): void;
   channel_sums(x: number, shift: number, acc: number, C: number, r0: number, r1: number): void;

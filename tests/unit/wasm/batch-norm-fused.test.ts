@@ -8,12 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src-main/engine/tf';
 import { SeededForwardContexts } from '../../../src-main/engine/models/forward-context';
-import { BatchNorm2d } from '../../../src-main/engine/models/layers/batch-norm';
+import { BatchNorm2d, convBatchNorm } from '../../../src-main/engine/models/layers/batch-norm';
+import { Conv2d } from '../../../src-main/engine/models/layers/conv2d';
 import { ParamStore, Scope } from '../../../src-main/engine/models/params';
 import { registerWasmTrainingKernels } from '../../../src-main/engine/wasm';
 import { channelKernelsAvailable } from '../../../src-main/engine/wasm/channel-kernels';
 import { setNativeKernelsEnabled } from '../../../src-main/engine/wasm/native-kernels';
-import { randomValues, relativeError, seededRandom, TOLERANCE } from './helpers';
+import { countNativeCalls, randomValues, relativeError, seededRandom, TOLERANCE } from './helpers';
 
 const train = new SeededForwardContexts(1).create(true);
 
@@ -277,5 +278,58 @@ describe('BatchNorm2d.applyRelu on wasm, ReLU fused into the native passes', () 
     expect(relativeError(dx!, exact.dx)).toBeLessThanOrEqual(TOLERANCE);
     expect(relativeError(dGamma!, exact.dGamma)).toBeLessThanOrEqual(TOLERANCE);
     expect(relativeError(dBeta!, exact.dBeta)).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
+
+/**
+ * convBatchNorm in evaluation mode folds the batch norm into a fused convolution with a ReLU epilogue: the
+ * same output, input gradient and parameter gradients as conv, batch norm and ReLU run one after the other
+ * (the native kernels off).
+ */
+describe('convBatchNorm, evaluation mode: batch norm folded into the convolution', () => {
+  it.each([true, false])('matches conv + batch norm (+ ReLU: %s), values and gradients', async (relu) => {
+    await tf.setBackend('wasm');
+    const evaluate = new SeededForwardContexts(1).create(false);
+    const random = seededRandom(relu ? 5 : 6);
+    const data = {
+      x: randomValues(random, [2, 10, 10, 8]),
+      probe: randomValues(random, [2, 5, 5, 16]),
+      gamma: randomValues(random, [16]).map((v) => 1 + 0.5 * v),
+      beta: randomValues(random, [16]),
+      mean: randomValues(random, [16]),
+      variance: randomValues(random, [16]).map((v) => 1 + 0.5 * v * v),
+    };
+    const run = async (native: boolean) => {
+      setNativeKernelsEnabled(native);
+      const store = new ParamStore(3);
+      const scope = new Scope(store);
+      const conv = new Conv2d(scope.child('conv'), { inChannels: 8, outChannels: 16, kernel: 3, stride: 2, padding: 1 });
+      const bn = new BatchNorm2d(scope.child('bn'), 16);
+      bn.weight.value.assign(tf.tensor1d(data.gamma));
+      bn.bias.value.assign(tf.tensor1d(data.beta));
+      bn.runningMean.value.assign(tf.tensor1d(data.mean));
+      bn.runningVar.value.assign(tf.tensor1d(data.variance));
+      const x = tf.tensor4d(data.x, [2, 10, 10, 8]);
+      const probe = tf.tensor4d(data.probe, [2, 5, 5, 16]);
+      let y: Float32Array | undefined;
+      const nativeCalls = await countNativeCalls(async () => {
+        y = Float32Array.from(convBatchNorm(conv, bn, x, evaluate, relu).dataSync());
+      });
+      const [dx] = tf.grads((input) => tf.sum(tf.mul(convBatchNorm(conv, bn, input as tf.Tensor4D, evaluate, relu), probe)))([x]);
+      const params = [conv.weight.value, bn.weight.value, bn.bias.value];
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(convBatchNorm(conv, bn, x, evaluate, relu), probe)) as tf.Scalar, params);
+      const out = { y: y!, dx: Float32Array.from(dx!.dataSync()), grads: params.map((p) => Float32Array.from(grads[p.name]!.dataSync())), nativeCalls };
+      store.dispose();
+      setNativeKernelsEnabled(true);
+      return out;
+    };
+    const folded = await run(true);
+    const layered = await run(false);
+    // The folded path is one native fused convolution and no batch-norm pass.
+    expect(folded.nativeCalls).toEqual({ conv2d_pack_filter: 1, conv2d_forward: 1 });
+    if (relu) expect(folded.y.some((v) => v === 0)).toBe(true);
+    expect(relativeError(folded.y, layered.y)).toBeLessThanOrEqual(TOLERANCE);
+    expect(relativeError(folded.dx, layered.dx)).toBeLessThanOrEqual(TOLERANCE);
+    folded.grads.forEach((g, i) => expect(relativeError(g, layered.grads[i]!), `parameter ${i}`).toBeLessThanOrEqual(TOLERANCE));
   });
 });

@@ -61,3 +61,50 @@ describe.each(KERNEL_PATHS)('Conv2D on wasm, $path', (kernelPath) => {
   const cases = convConfigs(false, 40, 303).filter((config) => kernelPath.native || (!config.name.startsWith('random') && config.dimRoundingMode == null));
   it.each(cases)('$name matches cpu', async (config) => check(config, config.xShape.join('').length * 7 + config.filterShape[2]));
 });
+
+/** FusedConv2D (conv + bias + linear/ReLU): the native epilogue against the cpu backend's fused conv. */
+describe.each(KERNEL_PATHS)('FusedConv2D on wasm, $path', (kernelPath) => {
+  beforeAll(() => useKernelPath(kernelPath));
+  afterAll(() => useKernelPath(KERNEL_PATHS[0]));
+
+  const fusedCases = [
+    { name: 'small stage 2, bias + ReLU', xShape: [2, 12, 12, 16], filterShape: [3, 3, 16, 32], strides: [2, 2], pad: 1, activation: 'relu', bias: true },
+    { name: 'ResNet block conv, bias, linear', xShape: [2, 7, 7, 8], filterShape: [3, 3, 8, 8], strides: [1, 1], pad: 1, activation: 'linear', bias: true },
+    { name: '6 output channels (padded to 8), bias + ReLU, outputs with no valid tap', xShape: [1, 3, 3, 4], filterShape: [3, 3, 4, 6], strides: [1, 1], pad: 3, activation: 'relu', bias: true },
+    { name: 'ReLU without bias', xShape: [2, 9, 8, 5], filterShape: [2, 3, 5, 12], strides: [2, 1], pad: 'valid', activation: 'relu', bias: false },
+  ] as const;
+
+  it.each(fusedCases)('$name matches cpu', async (c) => {
+    const random = seededRandom(c.xShape[1] * 13 + c.filterShape[3]);
+    const host = {
+      x: randomValues(random, [...c.xShape]),
+      filter: randomValues(random, [...c.filterShape]),
+      bias: randomValues(random, [c.filterShape[3]]),
+    };
+    const run = (backend: 'cpu' | 'wasm') =>
+      tf.setBackend(backend).then(() =>
+        tf.tidy(() =>
+          Float32Array.from(
+            tf.fused
+              .conv2d({
+                x: tf.tensor4d(host.x, [...c.xShape] as [number, number, number, number]),
+                filter: tf.tensor4d(host.filter, [...c.filterShape] as [number, number, number, number]),
+                strides: [...c.strides] as [number, number],
+                pad: c.pad,
+                bias: c.bias ? tf.tensor1d(host.bias) : undefined,
+                activation: c.activation,
+              })
+              .dataSync(),
+          ),
+        ),
+      );
+    let actual: Float32Array | undefined;
+    const calls = await countNativeCalls(async () => {
+      actual = await run('wasm');
+    });
+    const expected = await run('cpu');
+    expect(relativeError(actual!, expected)).toBeLessThanOrEqual(TOLERANCE);
+    if (c.activation === 'relu') expect(actual!.some((v) => v === 0) && actual!.some((v) => v > 0)).toBe(true);
+    expect(calls.conv2d_forward ?? 0).toBe(kernelPath.native ? 1 : 0);
+  });
+});

@@ -12,6 +12,7 @@ import { relativeError, runKernelOn, seededRandom, randomValues, TOLERANCE } fro
 const expectedKernels = [
   // Forward kernels replaced for speed: the native SIMD convolution, and an Identity that does not copy.
   'Conv2D',
+  'FusedConv2D',
   'Identity',
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',

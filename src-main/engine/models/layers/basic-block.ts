@@ -6,7 +6,7 @@
 import { tf } from '../../tf';
 import type { ForwardContext } from '../forward-context';
 import type { Scope } from '../params';
-import { BatchNorm2d } from './batch-norm';
+import { BatchNorm2d, convBatchNorm } from './batch-norm';
 import { Conv2d } from './conv2d';
 
 export class BasicBlock {
@@ -38,15 +38,15 @@ export class BasicBlock {
 
   residualBranch(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     return tf.tidy(() => {
-      const hidden = this.bn1.applyRelu(this.conv1.apply(x), ctx);
-      return this.bn2.apply(this.conv2.apply(hidden), ctx);
+      const hidden = convBatchNorm(this.conv1, this.bn1, x, ctx, true);
+      return convBatchNorm(this.conv2, this.bn2, hidden, ctx, false);
     });
   }
 
   shortcut(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     if (this.downsample === null) return x;
     const { conv, bn } = this.downsample;
-    return tf.tidy(() => bn.apply(conv.apply(x), ctx));
+    return tf.tidy(() => convBatchNorm(conv, bn, x, ctx, false));
   }
 
   apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {

@@ -14,6 +14,7 @@ import { CHANNEL_AFFINE, CHANNEL_GRAD_SUMS, CHANNEL_MOMENTS, channelKernelsAvail
 import type { ForwardContext } from '../forward-context';
 import { constantInit } from '../init';
 import type { Param, Scope } from '../params';
+import type { Conv2d } from './conv2d';
 
 /** PyTorch defaults. */
 const EPSILON = 1e-5;
@@ -86,6 +87,30 @@ export class BatchNorm2d {
       this.runningVar.value.assign(tf.add(tf.mul(this.runningVar.value, 1 - MOMENTUM), tf.mul(unbiased, MOMENTUM)));
     });
   }
+}
+
+/**
+ * bn(conv(x)), then ReLU when `relu`. In evaluation mode on wasm with the native kernels the batch norm is
+ * folded into the convolution (filter scaled by k = gamma / sqrt(runningVar + eps) per output channel, bias
+ * beta - runningMean * k) and the ReLU into its epilogue: one tf.fused.conv2d, no extra pass over the
+ * activation. It stays differentiable (tfjs's fused conv gradient; the micro-batch probe needs it).
+ * Otherwise, and always in training, the layers run one after the other.
+ */
+export function convBatchNorm(conv: Conv2d, bn: BatchNorm2d, x: tf.Tensor4D, ctx: ForwardContext, relu: boolean): tf.Tensor4D {
+  if (ctx.training || conv.bias != null || bn.channels % 4 !== 0 || !channelKernelsAvailable()) {
+    return relu ? bn.applyRelu(conv.apply(x), ctx) : bn.apply(conv.apply(x), ctx);
+  }
+  return tf.tidy(() => {
+    const k = tf.mul(bn.weight.value, tf.rsqrt(tf.add(bn.runningVar.value, EPSILON))) as tf.Tensor1D;
+    return tf.fused.conv2d({
+      x,
+      filter: tf.mul(conv.weight.value, k) as tf.Tensor4D,
+      strides: conv.stride,
+      pad: conv.padding,
+      bias: tf.sub(bn.bias.value, tf.mul(bn.runningMean.value, k)),
+      activation: relu ? 'relu' : 'linear',
+    });
+  });
 }
 
 /**
