@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type { BackendAttempt, BackendName, BackendReport } from '../api/contract';
 import { tf } from './tf';
 import { registerWasmTrainingKernels } from './wasm';
-import { nativeKernelsStatus, nativeRunner } from './wasm/native-kernels';
+import { nativeKernelModulesValid, nativeKernelsStatus, nativeRunner } from './wasm/native-kernels';
 import type { WasmBackend } from './wasm/wasm-kernel-composer';
 import { defaultWasmThreads, MAX_WASM_THREADS, registerThreadedWasmFactory } from './wasm-threads';
 
@@ -81,7 +81,7 @@ export function initBackend(preference: BackendPreference = 'auto', options: Bac
 const wasmHasSimd = async () => Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
 
 /** The thread count the wasm backend started with in this process (null: not started by us yet). */
-let wasmThreads: { count: number; reason: string } | null = null;
+let wasmThreads: { count: number; reason: string; xnnpack?: number } | null = null;
 
 /**
  * Starts the wasm backend with `threads` threads when possible: the threaded build (see wasm-threads.ts),
@@ -98,15 +98,17 @@ async function setWasmBackend(threads: number): Promise<BackendAttempt> {
     let started: number | null = null;
     let restore: (() => void) | null = null;
     let why = '';
+    let xnnpack = threads;
     try {
-      restore = registerThreadedWasmFactory(threads, (r) => (started = r.threads));
+      xnnpack = xnnpackThreadsFor(threads);
+      restore = registerThreadedWasmFactory(threads, (r) => ((started = r.threads), (xnnpack = r.xnnpackThreads)), xnnpack);
     } catch (err) {
       why = (err as Error).message;
     }
     if (restore) {
       const attempt = await trySetBackend('wasm', 'wasm');
       if (attempt.ok && started != null) {
-        wasmThreads = { count: started, reason: `${started} threads` };
+        wasmThreads = { count: started, reason: `${started} threads`, xnnpack };
         return attempt;
       }
       why = attempt.reason;
@@ -120,6 +122,20 @@ async function setWasmBackend(threads: number): Promise<BackendAttempt> {
   const attempt = await trySetBackend('wasm', 'wasm');
   wasmThreads = { count: 1, reason: '1 thread (asked)' };
   return attempt;
+}
+
+/**
+ * Why XNNPACK's pool gets one thread when the workbench's kernels are there: those do the heavy work on
+ * their own pool, and XNNPACK's pool threads spin for a while after each of its operations, which measured
+ * 20-30% slower native convolutions right after an XNNPACK op (small: 354-364 -> 290-341 ms per step).
+ */
+const XNNPACK_POOL_WHY = 'the native kernels run the convolutions and batch norms on their own pool; an XNNPACK pool would spin between its ops and slow them down';
+
+/** XNNPACK's pool size: DFER_XNNPACK_THREADS, else 1 when the native kernel modules validate, else `threads`. */
+function xnnpackThreadsFor(threads: number): number {
+  const fromEnv = Number(process.env.DFER_XNNPACK_THREADS);
+  if (Number.isInteger(fromEnv) && fromEnv >= 1) return Math.min(fromEnv, threads);
+  return nativeKernelModulesValid() ? 1 : threads;
 }
 
 async function selectBackend(preference: BackendPreference, threads: number): Promise<BackendReport> {
@@ -155,6 +171,8 @@ async function selectBackend(preference: BackendPreference, threads: number): Pr
       const fallback = attempt.reason.startsWith('initialised single-threaded') ? ` (${attempt.reason})` : '';
       attempt.reason = (await wasmHasSimd()) ? 'initialised with SIMD' : 'initialised without SIMD';
       attempt.reason += `, ${wasmThreads?.count ?? 1} thread${wasmThreads?.count === 1 ? '' : 's'}${fallback}`;
+      const xnnpack = wasmThreads?.xnnpack;
+      if (xnnpack != null && xnnpack !== wasmThreads?.count) attempt.reason += ` (XNNPACK's own pool: ${xnnpack} thread${xnnpack === 1 ? '' : 's'}, as ${XNNPACK_POOL_WHY})`;
       if (trainingKernels.length > 0) attempt.reason += `; ${trainingKernels.length} training kernels registered by the workbench`;
       nativeRunner(tf.backend() as unknown as WasmBackend);
       attempt.reason += `; native SIMD kernels ${nativeKernelsStatus()}`;

@@ -27,13 +27,17 @@ interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...args: number[]) => unknown;
   tfjs?: Record<string, unknown>;
   PThread?: { runningWorkers?: Array<{ unref?: () => void }> };
+  /** Threads the workbench's native kernels use (read by engine/wasm/native-kernels.ts). */
+  dferThreads?: number;
 }
 
 type ModuleFactory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 
 export interface ThreadedWasmResult {
-  /** Threads XNNPACK actually runs with (read back from the module). */
+  /** Threads the workbench's native kernels run on (engine/wasm/native-pool.ts). */
   threads: number;
+  /** Threads XNNPACK actually runs with (read back from the module). */
+  xnnpackThreads: number;
 }
 
 /** The thread count wanted when nothing says otherwise: every core the OS gives this process. */
@@ -57,11 +61,16 @@ function pthreadWorkerFile(contents: string): string {
 }
 
 /**
- * Replaces the registered `wasm` backend factory with one that loads the threaded SIMD build with
- * `threads` XNNPACK threads. Must run before the wasm backend is first initialised in this process.
- * Throws (with the reason) when this runtime cannot do it; nothing is changed then.
+ * Replaces the registered `wasm` backend factory with one that loads the threaded SIMD build: the
+ * workbench's native kernels get `threads` threads (the module records it as `dferThreads`), XNNPACK's own
+ * pool `xnnpackThreads` (default the same). Must run before the wasm backend is first initialised in this
+ * process. Throws (with the reason) when this runtime cannot do it; nothing is changed then.
  */
-export function registerThreadedWasmFactory(threads: number, onReady: (result: ThreadedWasmResult) => void): () => void {
+export function registerThreadedWasmFactory(
+  threads: number,
+  onReady: (result: ThreadedWasmResult) => void,
+  xnnpackThreads = threads,
+): () => void {
   if (typeof SharedArrayBuffer === 'undefined') throw new Error('SharedArrayBuffer is not available in this runtime');
   if (!Number.isInteger(threads) || threads < 2 || threads > MAX_WASM_THREADS) {
     throw new Error(`threads must be an integer from 2 to ${MAX_WASM_THREADS} (got ${threads})`);
@@ -108,12 +117,13 @@ export function registerThreadedWasmFactory(threads: number, onReady: (result: T
         disposeData: module.cwrap('dispose_data', null, ['number']),
         dispose: module.cwrap('dispose', null, []),
       };
-      wasmPackage.setThreadsCount(threads);
+      wasmPackage.setThreadsCount(xnnpackThreads);
+      module.dferThreads = threads;
       const backend = new wasmPackage.BackendWasm(module);
       // XNNPACK's pool threads wait for work forever; Emscripten keeps their workers referenced, which would
       // keep every CLI command and worker process alive after its work is done.
       for (const worker of module.PThread?.runningWorkers ?? []) worker.unref?.();
-      onReady({ threads: Number((module.tfjs.getThreadsCount as () => number)()) });
+      onReady({ threads, xnnpackThreads: Number((module.tfjs.getThreadsCount as () => number)()) });
       return backend;
     },
     stock.priority,

@@ -53,7 +53,9 @@ describe('dfer CLI', () => {
     expect(info.backend.wasm.threads).toBe(3);
     const reason = info.backend.attempts.find((a: { backend: string }) => a.backend === 'wasm').reason;
     expect(reason).toContain('3 threads');
-    expect(reason).toContain('native SIMD kernels in use (3 threads)');
+    expect(reason).toMatch(/native SIMD kernels in use \(3 threads, relaxed SIMD/);
+    // XNNPACK's pool stays at one thread: the native kernels' pool does the parallel work.
+    expect(reason).toContain("XNNPACK's own pool: 1 thread");
     const single = JSON.parse((await dfer(['info', '--json', '--backend', 'wasm'], { DFER_WASM_THREADS: '1' })).stdout);
     expect(single.backend.wasm.threads).toBe(1);
   });

@@ -99,13 +99,18 @@ export function phaseConvAttrs(rowPhase: InputGradPhase, colPhase: InputGradPhas
  * The input gradient directly, by the workbench's SIMD kernel (native/kernels.c): per output pixel tile and
  * filter tap a register-blocked product scattered into dx, every stride and dilation in one pass, no phase
  * convolutions, crops or JS scatter. Null when it does not apply (kernels not loaded, input channels not a
- * multiple of 4).
+ * multiple of 4, or stride 1).
  */
 function conv2DBackpropInputNative(composer: WasmKernelComposer, problem: InputGradProblem): TensorInfo | null {
   const native = nativeRunner(composer.backend);
   if (native == null || problem.dy.dtype !== 'float32' || problem.filter.dtype !== 'float32') return null;
   const { info } = planInputGrad(problem, false);
   if (info.inChannels % 4 !== 0) return null;
+  // Stride 1: dx is one forward convolution of dy with the flipped, transposed filter, and the native forward
+  // kernel (packed filter blocks) does that 1.0-2x faster than this kernel, most for wide layers (measured
+  // 512 channels at 7x7: 35 against 18-24 GFLOP/s). Strided input gradients stay here: as phase convolutions
+  // they cost a crop and a scatter per phase (2x slower on small's 28x28x32 layer).
+  if (info.strideHeight === 1 && info.strideWidth === 1) return null;
   // [KH, KW, Ci, Co] -> [KH, KW, Co, Ci]: one tap's weights for an output channel contiguous over ci.
   const swapped = composer.run('Transpose', { x: problem.filter }, { perm: [0, 1, 3, 2] });
   const dx = composer.allocate(problem.inputShape);

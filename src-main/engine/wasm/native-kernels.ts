@@ -65,7 +65,7 @@ declare const WebAssembly: {
 
 /** What the kernels need of the backend object beyond WasmBackend: the Emscripten module and data map. */
 interface BackendInternals {
-  wasm?: { asm?: { memory?: WasmMemoryLike }; wasmMemory?: WasmMemoryLike; tfjs?: { getThreadsCount?: () => number } };
+  wasm?: { asm?: { memory?: WasmMemoryLike }; wasmMemory?: WasmMemoryLike; tfjs?: { getThreadsCount?: () => number }; dferThreads?: number };
   dataIdMap?: { get(dataId: object): { memoryOffset: number } | undefined };
 }
 
@@ -114,6 +114,19 @@ export function relaxedSimdSupport(): { ok: boolean; note: string } {
   }
   if (WebAssembly.validate(bytes)) return (relaxedSupport = { ok: true, note: 'relaxed SIMD (fused multiply-add; --experimental-wasm-relaxed-simd)' });
   return (relaxedSupport = { ok: false, note: 'SIMD128 (this runtime has no relaxed SIMD)' });
+}
+
+/**
+ * Whether the threaded (shared-memory) kernel module is usable here: turned on, present and valid. Decided
+ * before the backend starts (it sizes XNNPACK's pool by it); the module is loaded later, on first use.
+ */
+export function nativeKernelModulesValid(): boolean {
+  if (!enabled) return false;
+  try {
+    return WebAssembly.validate(readFileSync(path.join(resourcesDir(), 'wasm', 'dfer-kernels-shared.wasm')));
+  } catch {
+    return false;
+  }
 }
 
 /** The instruction set the next load picks: relaxed SIMD where wanted and supported. */
@@ -183,7 +196,7 @@ export function nativeRunner(backend: WasmBackend): NativeRunner | null {
   if (memory == null) lastReason = "the wasm backend's memory is not reachable";
   else {
     try {
-      runner = load(memory, Math.max(1, Number(key.tfjs?.getThreadsCount?.() ?? 1)), relaxed);
+      runner = load(memory, Math.max(1, Number(key.dferThreads ?? key.tfjs?.getThreadsCount?.() ?? 1)), relaxed);
       lastReason = inUse(runner);
     } catch (err) {
       lastReason = `failed to load: ${(err as Error).message}`;

@@ -50,7 +50,9 @@ describe('native kernels on the threaded backend', () => {
           expect(relativeError(dX.values, expected.dX)).toBeLessThanOrEqual(TOLERANCE);
         });
         expect(nativeKernelsStatus()).toMatch(relaxed ? /^in use \(2 threads, relaxed SIMD/ : /^in use \(2 threads, SIMD128/);
-        expect(calls).toMatchObject({ conv2d_forward: 1, conv2d_filter_grad: 1, conv2d_input_grad: 1 });
+        // Stride-1 input gradients are a forward convolution of dy (the native forward kernel is faster there).
+        const strided = c.strides[0] > 1;
+        expect([calls.conv2d_forward, calls.conv2d_filter_grad, calls.conv2d_input_grad ?? 0]).toEqual([strided ? 1 : 2, 1, strided ? 1 : 0]);
       }
     } finally {
       setRelaxedSimdEnabled(true);
