@@ -268,10 +268,10 @@ static inline f4 conv_out(f4 v, const float *bias, int32_t relu) {
   return relu ? wasm_f32x4_max(v, splat(0.f)) : v;
 }
 
-static inline __attribute__((always_inline)) void conv_tile(
-    const float *x, const float *w, float *y, const Taps *t, int32_t Co, int32_t pStep, const float *bias, int32_t relu,
-    const int NP, const int CO8) {
-  const int32_t BW = CO8 ? 8 : 4;
+static inline __attribute__((always_inline)) void conv_tile_strided(
+    const float *x, const float *w, float *y, const Taps *t, int32_t Co, int32_t pStep, int32_t wStep, const float *bias,
+    int32_t relu, const int NP, const int CO8) {
+  const int32_t BW = wStep;
   f4 a0 = splat(0.f), a1 = splat(0.f), a2 = splat(0.f), a3 = splat(0.f);
   f4 b0 = splat(0.f), b1 = splat(0.f), b2 = splat(0.f), b3 = splat(0.f);
   for (int32_t r = 0; r < t->rows; r++) {
@@ -296,6 +296,13 @@ static inline __attribute__((always_inline)) void conv_tile(
   if (NP > 1) { store(y + Co, conv_out(a1, bias, relu)); if (CO8) store(y + Co + 4, conv_out(b1, bias4, relu)); }
   if (NP > 2) { store(y + 2 * Co, conv_out(a2, bias, relu)); if (CO8) store(y + 2 * Co + 4, conv_out(b2, bias4, relu)); }
   if (NP > 3) { store(y + 3 * Co, conv_out(a3, bias, relu)); if (CO8) store(y + 3 * Co + 4, conv_out(b3, bias4, relu)); }
+}
+
+/* The tile on a packed filter block: BW = 8 (CO8) or 4 floats per tap. */
+static inline __attribute__((always_inline)) void conv_tile(
+    const float *x, const float *w, float *y, const Taps *t, int32_t Co, int32_t pStep, const float *bias, int32_t relu,
+    const int NP, const int CO8) {
+  conv_tile_strided(x, w, y, t, Co, pStep, CO8 ? 8 : 4, bias, relu, NP, CO8);
 }
 
 /* One block's tiles over output columns [ow0, ow1) that share one tap list: 4 pixels at a time, then the rest. */
@@ -390,6 +397,52 @@ void conv2d_forward(const float *x, const float *p, float *y,
           const float *wp = wTop + (int64_t)kwLo * Ci * BW;
           if (co8) conv_tile(xp, wp, yp, &edge, Co, pStep, bb, relu, 1, 1);
           else conv_tile(xp, wp, yp, &edge, Co, pStep, bb, relu, 1, 0);
+        }
+      }
+    }
+  }
+}
+
+/*
+ * Batched matrix product c[i] = a[i] (m x k) * b[i] (k x n), all row-major and contiguous, for batch entries
+ * [b0, b1) (threads split the batch); aStride/bStride are the floats between entries (0 broadcasts one
+ * matrix). The forward convolution's register tiles with 1x1 "pixels": 4 rows of a x 8 columns of b,
+ * then 4-column tiles and a scalar tail for n % 4.
+ */
+EXPORT(batch_matmul)
+void batch_matmul(const float *a, const float *b, float *c, int32_t m, int32_t k, int32_t n, int32_t aStride,
+                  int32_t bStride, int32_t b0, int32_t b1) {
+  const Taps t = {1, 1, k, 0, 0, 0, 0};
+  for (int32_t e = b0; e < b1; e++) {
+    const float *A = a + (int64_t)e * aStride, *B = b + (int64_t)e * bStride;
+    float *C = c + (int64_t)e * m * n;
+    for (int32_t i = 0; i < m; i += 4) {
+      const int32_t rows = m - i < 4 ? m - i : 4;
+      const float *Ai = A + (int64_t)i * k;
+      float *Ci = C + (int64_t)i * n;
+      int32_t j = 0;
+      for (; j + 8 <= n; j += 8) {
+        switch (rows) {
+          case 4: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 4, 1); break;
+          case 3: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 3, 1); break;
+          case 2: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 2, 1); break;
+          default: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 1, 1);
+        }
+      }
+      for (; j + 4 <= n; j += 4) {
+        switch (rows) {
+          case 4: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 4, 0); break;
+          case 3: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 3, 0); break;
+          case 2: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 2, 0); break;
+          default: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 1, 0);
+        }
+      }
+      for (; j < n; j++) {
+        for (int32_t r = 0; r < rows; r++) {
+          float sum = 0.f;
+          const float *ar = Ai + (int64_t)r * k;
+          for (int32_t q = 0; q < k; q++) sum += ar[q] * B[(int64_t)q * n + j];
+          Ci[(int64_t)r * n + j] = sum;
         }
       }
     }

@@ -18,7 +18,26 @@
  * through it are not covered here.)
  */
 import { tf } from '../tf';
+import { heapOffset, nativeRunner } from './native-kernels';
 import { composeWasmKernel, type TensorInfo, type WasmBackend, type WasmKernelComposer } from './wasm-kernel-composer';
+
+/**
+ * [1, m, k] x [1, k, n] on the workbench's native forward-convolution kernel, as a 1x1 convolution: the rows
+ * of `a` are pixels (grouped w to an image row, w in 4..1 dividing m, so the kernel's 4-pixel tiles apply
+ * and its threads split the image rows), `b` is the filter. Multithreaded with fused multiply-adds, where
+ * XNNPACK's matmul runs on its own pool (one thread when the native kernels are there: wasm-threads.ts).
+ */
+function nativeMatMul(composer: WasmKernelComposer, a: TensorInfo, b: TensorInfo): TensorInfo {
+  const [, m, k] = a.shape as [number, number, number];
+  const n = b.shape[2]!;
+  const w = [4, 3, 2, 1].find((d) => m % d === 0)!;
+  const y = composer.run(
+    'Conv2D',
+    { x: composer.view(a, [m / w, 1, w, k]), filter: composer.view(b, [1, 1, k, n]) },
+    { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] },
+  );
+  return composer.view(y, [1, m, n]);
+}
 
 /** Below this many multiply-adds (per product), XNNPACK's setup and our copies cost more than they save. */
 const MIN_PRODUCT = 32 * 32 * 32;
@@ -57,10 +76,38 @@ function matrixAt(composer: WasmKernelComposer, t: TensorInfo, index: number): T
   return out;
 }
 
+/**
+ * A product with one right-hand matrix per batch entry (attention), on the native batch_matmul kernel: the
+ * whole batch in one call, split across the threads, instead of one small product (and two copies) per
+ * entry. Transposed operands are transposed once first.
+ */
+function nativeBatched(composer: WasmKernelComposer, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
+  const native = nativeRunner(composer.backend)!;
+  const [aRows, aCols] = a.shape.slice(-2) as [number, number];
+  const [bRows, bCols] = b.shape.slice(-2) as [number, number];
+  const batchA = product(a.shape.slice(0, -2));
+  const batchB = product(b.shape.slice(0, -2));
+  const a3 = composer.view(a, [batchA, aRows, aCols]);
+  const b3 = composer.view(b, [batchB, bRows, bCols]);
+  const left = transposeA ? transposeMatrices(composer, a3) : a3; // [batchA, m, k]
+  const right = transposeB ? transposeMatrices(composer, b3) : b3; // [batchB, k, n]
+  const [, m, k] = left.shape as [number, number, number];
+  const n = right.shape[2]!;
+  const batch = Math.max(batchA, batchB);
+  const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
+  const out = composer.allocate(outShape);
+  const at = (t: TensorInfo) => heapOffset(composer.backend, t);
+  native.run(native.ranges(batch).map(([b0, b1]) => ({
+    fn: 'batch_matmul',
+    args: [at(left), at(right), at(out), m, k, n, batchA === 1 ? 0 : m * k, k * n, b0, b1],
+  })));
+  return out;
+}
+
 export function makeBatchMatMulConfig(stock: tf.KernelConfig): tf.KernelConfig {
-  // Untransposed with a batch of 1: the stock kernel's XNNPACK path.
+  // Untransposed with a batch of 1: the native kernel where it is loaded, else the stock kernel's XNNPACK path.
   const stockMatMul = (composer: WasmKernelComposer, a: TensorInfo, b: TensorInfo) =>
-    composer.runKernel(stock, { a, b }, { transposeA: false, transposeB: false });
+    nativeRunner(composer.backend) != null ? nativeMatMul(composer, a, b) : composer.runKernel(stock, { a, b }, { transposeA: false, transposeB: false });
   return {
     kernelName: 'BatchMatMul',
     backendName: 'wasm',
@@ -76,14 +123,19 @@ export function makeBatchMatMulConfig(stock: tf.KernelConfig): tf.KernelConfig {
       const batchA = product(a.shape.slice(0, -2));
       const batchB = product(b.shape.slice(0, -2));
       const batch = Math.max(batchA, batchB);
-      const alreadyFast = !transposeA && !transposeB && batchA === 1 && batchB === 1;
+      const native = nativeRunner(backend as WasmBackend) != null;
+      // Calls the stock kernel gets as they are: small ones, and untransposed single products when there is no
+      // native kernel (the stock kernel's XNNPACK path is then as fast as ours).
       const tooSmall = (batchB > 1 ? m : batchA * m) * n * k < MIN_PRODUCT;
+      const viaStock = tooSmall || (!transposeA && !transposeB && batchA === 1 && batchB === 1 && !native);
       const broadcastMismatch = batchA !== batchB && batchA !== 1 && batchB !== 1;
       if (a.dtype !== 'float32' || b.dtype !== 'float32' || broadcastMismatch) return stock.kernelFunc(args);
-      // Only the XNNPACK path caches packed weights: b is packed as-is when untransposed and unbatched.
-      const packsBAsIs = !transposeB && batchB === 1 && (alreadyFast || !tooSmall);
+      // Only the XNNPACK path caches packed weights: b reaches it as-is when the stock kernel gets the call,
+      // or when our own untransposed, unbatched-b product runs on XNNPACK (no native kernels).
+      if (native && batchB > 1) return composeWasmKernel(backend as WasmBackend, (composer) => nativeBatched(composer, a, b, transposeA, transposeB));
+      const packsBAsIs = !transposeB && batchB === 1 && (viaStock || !native);
       const copyB = packsBAsIs && packedWithOtherShape(b, k, n);
-      if ((alreadyFast || tooSmall) && !copyB) return stock.kernelFunc(args);
+      if (viaStock && !copyB) return stock.kernelFunc(args);
       const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
 
       return composeWasmKernel(backend as WasmBackend, (composer) => {

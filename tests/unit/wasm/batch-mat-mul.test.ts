@@ -1,13 +1,16 @@
 /**
  * The wasm BatchMatMul replacement against the cpu backend: transposed, batched, broadcast and tall
- * products (the XNNPACK paths) as well as small ones (left to the stock kernel), and a matMul gradient.
+ * products as well as small ones (left to the stock kernel), and a matMul gradient, on every kernel path:
+ * the native kernels (relaxed SIMD and SIMD128: batch_matmul for per-entry right-hand matrices, the 1x1
+ * forward convolution for shared ones) and XNNPACK.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src-main/engine/tf';
 import { registerWasmTrainingKernels } from '../../../src-main/engine/wasm';
-import { computeOn, randomValues, relativeError, runKernelOn, seededRandom, TOLERANCE } from './helpers';
+import { computeOn, countNativeCalls, KERNEL_PATHS, randomValues, relativeError, runKernelOn, seededRandom, TOLERANCE, useKernelPath } from './helpers';
 
-beforeAll(() => {
+beforeAll(async () => {
+  await tf.setBackend('wasm');
   registerWasmTrainingKernels();
 });
 
@@ -17,29 +20,41 @@ interface MatMulCase {
   bShape: number[];
   transposeA: boolean;
   transposeB: boolean;
+  /** The native kernel that takes it when the native kernels are on. */
+  native: 'batch_matmul' | 'conv2d_forward' | 'none';
 }
 
 const cases: MatMulCase[] = [
-  { name: 'dense gradient dW = x^T dy', aShape: [70, 40], bShape: [70, 36], transposeA: true, transposeB: false },
-  { name: 'dense gradient dx = dy W^T', aShape: [70, 36], bShape: [40, 36], transposeA: false, transposeB: true },
-  { name: 'both transposed', aShape: [50, 40], bShape: [36, 50], transposeA: true, transposeB: true },
-  { name: 'tokens x shared weights (tall product)', aShape: [4, 17, 48], bShape: [48, 40], transposeA: false, transposeB: false },
-  { name: 'batched attention scores Q K^T', aShape: [2, 2, 33, 34], bShape: [2, 2, 35, 34], transposeA: false, transposeB: true },
-  { name: 'batched attention gradient A^T dO', aShape: [3, 36, 33], bShape: [3, 36, 34], transposeA: true, transposeB: false },
-  { name: 'broadcast left matrix over a batch', aShape: [1, 33, 40], bShape: [3, 40, 34], transposeA: false, transposeB: false },
-  { name: 'small batched product (stock loop)', aShape: [5, 4, 6], bShape: [5, 6, 3], transposeA: false, transposeB: false },
-  { name: 'small transposed product (stock loop)', aShape: [6, 4], bShape: [5, 6], transposeA: true, transposeB: true },
-  { name: 'single untransposed product (stock XNNPACK)', aShape: [64, 48], bShape: [48, 40], transposeA: false, transposeB: false },
+  { name: 'dense gradient dW = x^T dy', aShape: [70, 40], bShape: [70, 36], transposeA: true, transposeB: false, native: 'conv2d_forward' },
+  { name: 'dense gradient dx = dy W^T', aShape: [70, 36], bShape: [40, 36], transposeA: false, transposeB: true, native: 'conv2d_forward' },
+  { name: 'both transposed', aShape: [50, 40], bShape: [36, 50], transposeA: true, transposeB: true, native: 'conv2d_forward' },
+  { name: 'tokens x shared weights (tall product)', aShape: [4, 17, 48], bShape: [48, 40], transposeA: false, transposeB: false, native: 'conv2d_forward' },
+  { name: 'batched attention scores Q K^T', aShape: [2, 2, 33, 34], bShape: [2, 2, 35, 34], transposeA: false, transposeB: true, native: 'batch_matmul' },
+  { name: 'batched attention gradient A^T dO', aShape: [3, 36, 33], bShape: [3, 36, 34], transposeA: true, transposeB: false, native: 'batch_matmul' },
+  { name: 'broadcast left matrix over a batch', aShape: [1, 33, 40], bShape: [3, 40, 34], transposeA: false, transposeB: false, native: 'batch_matmul' },
+  { name: 'small batched product (stock loop without native kernels)', aShape: [5, 4, 6], bShape: [5, 6, 3], transposeA: false, transposeB: false, native: 'batch_matmul' },
+  { name: 'small transposed product (stock loop)', aShape: [6, 4], bShape: [5, 6], transposeA: true, transposeB: true, native: 'none' },
+  { name: 'single untransposed product', aShape: [64, 48], bShape: [48, 40], transposeA: false, transposeB: false, native: 'conv2d_forward' },
+  { name: 'spatial attention, 49 tokens (odd rows and columns: scalar tail)', aShape: [8, 49, 49], bShape: [8, 49, 32], transposeA: false, transposeB: false, native: 'batch_matmul' },
+  { name: 'spatial attention scores, 49 x 49 out', aShape: [8, 49, 32], bShape: [8, 49, 32], transposeA: false, transposeB: true, native: 'batch_matmul' },
 ];
 
-describe('BatchMatMul on wasm', () => {
-  it.each(cases)('$name matches cpu', async ({ aShape, bShape, transposeA, transposeB }) => {
+describe.each(KERNEL_PATHS)('BatchMatMul on wasm, $path', (kernelPath) => {
+  beforeAll(() => useKernelPath(kernelPath));
+  afterAll(() => useKernelPath(KERNEL_PATHS[0]));
+
+  it.each(cases)('$name matches cpu', async ({ aShape, bShape, transposeA, transposeB, native }) => {
     const random = seededRandom(aShape.length * 1000 + bShape[bShape.length - 1]);
     const inputs = { a: { shape: aShape, values: randomValues(random, aShape) }, b: { shape: bShape, values: randomValues(random, bShape) } };
-    const actual = await runKernelOn('wasm', 'BatchMatMul', inputs, { transposeA, transposeB });
+    let actual: Awaited<ReturnType<typeof runKernelOn>> | undefined;
+    const calls = await countNativeCalls(async () => {
+      actual = await runKernelOn('wasm', 'BatchMatMul', inputs, { transposeA, transposeB });
+    });
     const expected = await runKernelOn('cpu', 'BatchMatMul', inputs, { transposeA, transposeB });
-    expect(actual.shape).toEqual(expected.shape);
-    expect(relativeError(actual.values, expected.values)).toBeLessThanOrEqual(TOLERANCE);
+    expect(actual!.shape).toEqual(expected.shape);
+    expect(relativeError(actual!.values, expected.values)).toBeLessThanOrEqual(TOLERANCE);
+    const used = Object.keys(calls).filter((fn) => fn !== 'conv2d_pack_filter');
+    expect(used).toEqual(kernelPath.native && native !== 'none' ? [native] : []);
   });
 
   it('gives the same dense-layer gradients as cpu', async () => {
