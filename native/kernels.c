@@ -409,6 +409,17 @@ void conv2d_forward(const float *x, const float *p, float *y,
  * matrix). The forward convolution's register tiles with 1x1 "pixels": 4 rows of a x 8 columns of b,
  * then 4-column tiles and a scalar tail for n % 4.
  */
+/* `rows` (1..4) rows of a x 8 (CO8) or 4 columns of b, into c (row stride n). */
+static inline __attribute__((always_inline)) void mm_tile(const float *a, const float *b, float *c, const Taps *t, int32_t k, int32_t n,
+                                                         int32_t rows, const int CO8) {
+  switch (rows) {
+    case 4: conv_tile_strided(a, b, c, t, n, k, n, 0, 0, 4, CO8); break;
+    case 3: conv_tile_strided(a, b, c, t, n, k, n, 0, 0, 3, CO8); break;
+    case 2: conv_tile_strided(a, b, c, t, n, k, n, 0, 0, 2, CO8); break;
+    default: conv_tile_strided(a, b, c, t, n, k, n, 0, 0, 1, CO8);
+  }
+}
+
 EXPORT(batch_matmul)
 void batch_matmul(const float *a, const float *b, float *c, int32_t m, int32_t k, int32_t n, int32_t aStride,
                   int32_t bStride, int32_t b0, int32_t b1) {
@@ -421,22 +432,8 @@ void batch_matmul(const float *a, const float *b, float *c, int32_t m, int32_t k
       const float *Ai = A + (int64_t)i * k;
       float *Ci = C + (int64_t)i * n;
       int32_t j = 0;
-      for (; j + 8 <= n; j += 8) {
-        switch (rows) {
-          case 4: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 4, 1); break;
-          case 3: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 3, 1); break;
-          case 2: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 2, 1); break;
-          default: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 1, 1);
-        }
-      }
-      for (; j + 4 <= n; j += 4) {
-        switch (rows) {
-          case 4: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 4, 0); break;
-          case 3: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 3, 0); break;
-          case 2: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 2, 0); break;
-          default: conv_tile_strided(Ai, B + j, Ci + j, &t, n, k, n, 0, 0, 1, 0);
-        }
-      }
+      for (; j + 8 <= n; j += 8) mm_tile(Ai, B + j, Ci + j, &t, k, n, rows, 1);
+      for (; j + 4 <= n; j += 4) mm_tile(Ai, B + j, Ci + j, &t, k, n, rows, 0);
       for (; j < n; j++) {
         for (int32_t r = 0; r < rows; r++) {
           float sum = 0.f;
