@@ -101,13 +101,17 @@ function topTotals(records: readonly KernelRecord[], key: (r: KernelRecord) => s
     .slice(0, top);
 }
 
-/** Names tf.profile gives to composite ops whose inner kernels are profiled separately. */
+/**
+ * Names tf.profile gives to composite ops whose inner kernels are profiled separately: customGrad forwards
+ * ('unnamed scope') and tfjs ops written as a custom gradient around their kernel ('fusedConv2d__op').
+ */
 export const WRAPPER_NAMES: ReadonlySet<string> = new Set(['unnamed scope']);
+export const isWrapper = (name: string): boolean => WRAPPER_NAMES.has(name) || name.endsWith('__op');
 
 export function summariseProfile(records: readonly KernelRecord[], stepMs: number, top = 15): ProfileSummary {
   const time = (r: KernelRecord) => (Number.isFinite(r.kernelTimeMs) ? r.kernelTimeMs : 0);
-  const kernels = records.filter((r) => !WRAPPER_NAMES.has(r.name));
-  const wrappers = records.filter((r) => WRAPPER_NAMES.has(r.name));
+  const kernels = records.filter((r) => !isWrapper(r.name));
+  const wrappers = records.filter((r) => isWrapper(r.name));
   const kernelMs = kernels.reduce((sum, r) => sum + time(r), 0);
   return {
     stepMs,

@@ -26,6 +26,8 @@ describe('summariseProfile', () => {
     { name: 'Add', kernelTimeMs: 2, inputShapes: [[16], null] },
     { name: 'Add', kernelTimeMs: Number.NaN },
     { name: 'unnamed scope', kernelTimeMs: 20, inputShapes: [[8, 56, 56, 16]] },
+    // tfjs ops written as a custom gradient around their kernel (tf.fused.conv2d): a wrapper too.
+    { name: 'fusedConv2d__op', kernelTimeMs: 5, inputShapes: [[8, 56, 56, 16]] },
   ];
 
   it('totals by kernel and by kernel + shapes, sorted by time, with shares of the step', () => {
@@ -34,8 +36,8 @@ describe('summariseProfile', () => {
     expect(p.outsideKernelsMs).toBe(13);
     expect(p.kernelCalls).toBe(5);
     // A customGrad forward's time includes its inner kernels, which are records of their own.
-    expect(p.wrapperMs).toBe(20);
-    expect(p.wrapperCalls).toBe(1);
+    expect(p.wrapperMs).toBe(25);
+    expect(p.wrapperCalls).toBe(2);
     expect(p.byKernelAndShape.map((k) => k.name)).not.toContain('unnamed scope [8,56,56,16]');
     expect(p.byKernel).toEqual([
       { name: 'Conv2DBackpropFilter', ms: 45, calls: 1, share: 0.45 },
