@@ -61,7 +61,8 @@ let cachedPreference: BackendPreference | null = null;
  */
 export interface BackendOptions {
   /**
-   * wasm threads (XNNPACK's pool), default: every core (`DFER_WASM_THREADS` overrides). Fixed once the wasm
+   * wasm threads (the native kernels' pool; XNNPACK's own is 1 when those load), default: every core
+   * (`DFER_WASM_THREADS` overrides). Fixed once the wasm
    * backend has started in a process; a later different request is reported in the attempt's reason.
    */
   threads?: number;
