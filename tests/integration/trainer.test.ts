@@ -1,17 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DfewSpecSchema } from '../../src-main/data/spec';
-import { generateSyntheticDfew } from '../../src-main/data/synth/generate';
 import { loadCheckpoint } from '../../src-main/engine/checkpoint';
 import { resolveRunConfig, runParts } from '../../src-main/engine/run-setup';
 import { executeRun } from '../../src-main/engine/trainer';
 import { initBackend } from '../../src-main/engine/backend';
 import { tf } from '../../src-main/engine/tf';
-import { registerDataset } from '../../src-main/workspace/datasets-registry';
 import type { EvalRecord, MetricRecord, PredictionsRecord } from '../../src-main/workspace/run-records';
 import { createRunFolder, readMetrics, readStatus } from '../../src-main/workspace/runs';
-import { openWorkspace, type Workspace } from '../../src-main/workspace/workspace';
+import type { Workspace } from '../../src-main/workspace/workspace';
+import { syntheticWorkspace } from '../helpers/synthetic-workspace';
 import { tempDir } from '../helpers/tmp';
 
 describe('training a run in-process (wasm backend)', () => {
@@ -19,10 +17,7 @@ describe('training a run in-process (wasm backend)', () => {
   let ws: Workspace;
 
   beforeAll(async () => {
-    ws = openWorkspace(path.join(tmp.dir, 'ws'));
-    const out = path.join(ws.datasets, 'synthetic');
-    await generateSyntheticDfew({ outDir: out, size: 'tiny', seed: 3, frameSize: 32 });
-    await registerDataset(ws, DfewSpecSchema.parse({ kind: 'dfew', root: out, name: 'synthetic' }), { id: 'synthetic' });
+    ws = await syntheticWorkspace(tmp.dir, 3);
   }, 120_000);
   afterAll(() => tmp.cleanup());
 

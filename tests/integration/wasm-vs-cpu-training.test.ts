@@ -7,14 +7,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DfewSpecSchema } from '../../src-main/data/spec';
-import { generateSyntheticDfew } from '../../src-main/data/synth/generate';
 import { resolveRunConfig } from '../../src-main/engine/run-setup';
 import { executeRun } from '../../src-main/engine/trainer';
-import { registerDataset } from '../../src-main/workspace/datasets-registry';
 import type { MetricRecord, PredictionsRecord } from '../../src-main/workspace/run-records';
 import { createRunFolder, readMetrics } from '../../src-main/workspace/runs';
-import { openWorkspace, type Workspace } from '../../src-main/workspace/workspace';
+import type { Workspace } from '../../src-main/workspace/workspace';
+import { syntheticWorkspace } from '../helpers/synthetic-workspace';
 import { tempDir } from '../helpers/tmp';
 
 describe('a small training run: wasm (native kernels) against cpu', () => {
@@ -22,10 +20,7 @@ describe('a small training run: wasm (native kernels) against cpu', () => {
   let ws: Workspace;
 
   beforeAll(async () => {
-    ws = openWorkspace(path.join(tmp.dir, 'ws'));
-    const out = path.join(ws.datasets, 'synthetic');
-    await generateSyntheticDfew({ outDir: out, size: 'tiny', seed: 11, frameSize: 32 });
-    await registerDataset(ws, DfewSpecSchema.parse({ kind: 'dfew', root: out, name: 'synthetic' }), { id: 'synthetic' });
+    ws = await syntheticWorkspace(tmp.dir, 11);
   }, 120_000);
   afterAll(() => tmp.cleanup());
 
