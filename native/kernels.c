@@ -447,6 +447,63 @@ void batch_matmul(const float *a, const float *b, float *c, int32_t m, int32_t k
 }
 
 /*
+ * MaxPoolGrad: dx[argmax of each window] += dy, the first maximum in row-major window order winning and NaN
+ * never selected (as on the cpu backend), for the images [b0, b1) of dx (zeroed first), so threads split
+ * the batch. Channels 4 at a time: a running max and its flat offset per lane (compare + select), then a
+ * scalar scatter of the 4 lanes; a channel tail (C % 4) runs scalar. NHWC.
+ */
+EXPORT(max_pool_grad)
+void max_pool_grad(const float *x, const float *dy, float *dx, int32_t H, int32_t W, int32_t C, int32_t OH, int32_t OW,
+                   int32_t KH, int32_t KW, int32_t sh, int32_t sw, int32_t pt, int32_t pl, int32_t b0, int32_t b1) {
+  const int64_t image = (int64_t)H * W * C;
+  for (int64_t i = (int64_t)b0 * image; i < (int64_t)b1 * image; i++) dx[i] = 0.f;
+  const v128_t lane = wasm_i32x4_make(0, 1, 2, 3);
+  for (int32_t b = b0; b < b1; b++) {
+    const int32_t base = b * H * W * C;
+    for (int32_t oh = 0; oh < OH; oh++) {
+      const int32_t r0 = oh * sh - pt;
+      const int32_t h0 = r0 > 0 ? r0 : 0, h1 = r0 + KH < H ? r0 + KH : H;
+      for (int32_t ow = 0; ow < OW; ow++) {
+        const int32_t c0 = ow * sw - pl;
+        const int32_t w0 = c0 > 0 ? c0 : 0, w1 = c0 + KW < W ? c0 + KW : W;
+        const float *g = dy + (((int64_t)b * OH + oh) * OW + ow) * C;
+        int32_t c = 0;
+        for (; c + 4 <= C; c += 4) {
+          f4 best = splat(-__builtin_inff());
+          v128_t at = wasm_i32x4_splat(-1);
+          for (int32_t h = h0; h < h1; h++) {
+            for (int32_t w = w0; w < w1; w++) {
+              const int32_t off = base + (h * W + w) * C + c;
+              const f4 v = load(x + off);
+              const v128_t gt = wasm_f32x4_gt(v, best); // strict: first maximum kept, NaN never taken
+              best = wasm_v128_bitselect(v, best, gt);
+              at = wasm_v128_bitselect(wasm_i32x4_add(wasm_i32x4_splat(off), lane), at, gt);
+            }
+          }
+          const int32_t a0 = wasm_i32x4_extract_lane(at, 0), a1 = wasm_i32x4_extract_lane(at, 1);
+          const int32_t a2 = wasm_i32x4_extract_lane(at, 2), a3 = wasm_i32x4_extract_lane(at, 3);
+          if (a0 >= 0) dx[a0] += g[c];
+          if (a1 >= 0) dx[a1] += g[c + 1];
+          if (a2 >= 0) dx[a2] += g[c + 2];
+          if (a3 >= 0) dx[a3] += g[c + 3];
+        }
+        for (; c < C; c++) {
+          float best = -__builtin_inff();
+          int32_t at = -1;
+          for (int32_t h = h0; h < h1; h++) {
+            for (int32_t w = w0; w < w1; w++) {
+              const int32_t off = base + (h * W + w) * C + c;
+              if (x[off] > best) { best = x[off]; at = off; }
+            }
+          }
+          if (at >= 0) dx[at] += g[c];
+        }
+      }
+    }
+  }
+}
+
+/*
  * Batch normalisation over the channel axis of a [M, C] matrix (C a multiple of 4), in row ranges
  * [r0, r1) so that threads can split the rows. Sums run in float32 over chunks of CHUNK rows, and the
  * chunk sums are added in float64 into `acc` (caller-provided, C doubles): the result does not drift

@@ -5,9 +5,12 @@
  * TensorFlow (and the cpu backend) pick the first. tests/unit/wasm/pool-grad.test.ts shows both.
  *
  * dx[argmax of each window] += dy, with the first maximum in row-major window order winning and NaN
- * never selected, as on cpu. One JS pass over the heap, channels innermost so every read is contiguous.
+ * never selected, as on cpu: the native SIMD kernel (native/kernels.c max_pool_grad, images split across
+ * the threads), or one JS pass over the heap, channels innermost so every read is contiguous, where the
+ * native kernels are not loaded.
  */
 import { tf } from '../tf';
+import { heapOffset, nativeRunner } from './native-kernels';
 import { composeWasmKernel, type TensorInfo, type WasmBackend } from './wasm-kernel-composer';
 
 export const maxPoolGradConfig: tf.KernelConfig = {
@@ -19,6 +22,16 @@ export const maxPoolGradConfig: tf.KernelConfig = {
     const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
     return composeWasmKernel(backend as WasmBackend, (composer) => {
       const dx = composer.allocate(input.shape);
+      const native = input.dtype === 'float32' && dy.dtype === 'float32' ? nativeRunner(composer.backend) : null;
+      if (native != null) {
+        const at = (t: TensorInfo) => heapOffset(composer.backend, t);
+        const { inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+        native.run(native.ranges(info.batchSize).map(([b0, b1]) => ({
+          fn: 'max_pool_grad',
+          args: [at(input), at(dy), at(dx), inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, padInfo.top, padInfo.left, b0, b1],
+        })));
+        return dx;
+      }
       const x = composer.f32(input);
       const dyValues = composer.f32(dy);
       const dxValues = composer.f32(dx);

@@ -45,6 +45,10 @@ export interface NativeKernelExports {
     bias: number, relu: number, row0: number, row1: number,
   ): void;
   batch_matmul(a: number, b: number, c: number, m: number, k: number, n: number, aStride: number, bStride: number, b0: number, b1: number): void;
+  max_pool_grad(
+    x: number, dy: number, dx: number, H: number, W: number, C: number, OH: number, OW: number,
+    KH: number, KW: number, sh: number, sw: number, pt: number, pl: number, b0: number, b1: number,
+  ): void;
   add_into(out: number, a: number, n: number): void;
   channel_sums(x: number, shift: number, acc: number, C: number, r0: number, r1: number): void;
   channel_centred_squares(x: number, mean: number, acc: number, C: number, r0: number, r1: number): void;

@@ -1,12 +1,13 @@
 /**
  * MaxPool and AvgPool gradients on wasm (our MaxPoolGrad, the stock AvgPoolGrad) against the cpu
- * backend, over pool sizes, strides and paddings. Inputs are zero-mean, so many windows hold only
- * negative values: exactly where the stock MaxPoolGrad routes the gradient nowhere.
+ * backend, over pool sizes, strides, paddings and channel counts (4-channel lanes and a tail), on every
+ * path: the native kernel in both builds, and the JS loop used without it. Inputs are zero-mean, so many
+ * windows hold only negative values: exactly where the stock MaxPoolGrad routes the gradient nowhere.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src-main/engine/tf';
 import { registerWasmTrainingKernels } from '../../../src-main/engine/wasm';
-import { computeOn, pick, randomInt, randomValues, relativeError, seededRandom, TOLERANCE } from './helpers';
+import { computeOn, countNativeCalls, KERNEL_PATHS, pick, randomInt, randomValues, relativeError, seededRandom, TOLERANCE, useKernelPath } from './helpers';
 
 interface PoolCase {
   name: string;
@@ -22,6 +23,7 @@ function poolCases(): PoolCase[] {
     { name: '3x3 s2 same (ResNet stem)', xShape: [2, 16, 16, 4], filterSize: [3, 3], strides: [2, 2], pad: 'same' },
     { name: '2x2 s2 valid, odd size', xShape: [2, 9, 7, 3], filterSize: [2, 2], strides: [2, 2], pad: 'valid' },
     { name: 'global (valid)', xShape: [3, 7, 7, 5], filterSize: [7, 7], strides: [1, 1], pad: 'valid' },
+    { name: '13 channels (3 lanes of 4 and a tail), 3x3 s2 same', xShape: [3, 11, 10, 13], filterSize: [3, 3], strides: [2, 2], pad: 'same' },
   ];
   while (cases.length < 15) {
     const filterSize: [number, number] = [randomInt(random, 1, 4), randomInt(random, 1, 4)];
@@ -31,11 +33,15 @@ function poolCases(): PoolCase[] {
   return cases;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
+  await tf.setBackend('wasm');
   registerWasmTrainingKernels();
 });
 
-describe('pool gradients on wasm', () => {
+describe.each(KERNEL_PATHS)('pool gradients on wasm, $path', (kernelPath) => {
+  beforeAll(() => useKernelPath(kernelPath));
+  afterAll(() => useKernelPath(KERNEL_PATHS[0]));
+
   it('max-pool ties go to the first maximum in the window, as on cpu', async () => {
     // After a ReLU whole windows are 0; a tie in positive values is rarer but must still match.
     const x = [0, 0, 2, 2, 0, 0, 2, 2, -1, -3, 5, 5, -2, -1, 5, 1];
@@ -54,7 +60,12 @@ describe('pool gradients on wasm', () => {
       const avgGrad = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.avgPool(t as tf.Tensor4D, filterSize, strides, pad))))(input);
       return [maxGrad, avgGrad];
     };
-    const [maxWasm, avgWasm] = await computeOn('wasm', gradients);
+    let onWasm: Float32Array[] = [];
+    const calls = await countNativeCalls(async () => {
+      onWasm = await computeOn('wasm', gradients);
+    });
+    const [maxWasm, avgWasm] = onWasm;
+    expect(calls.max_pool_grad ?? 0).toBe(kernelPath.native ? 1 : 0);
     const [maxCpu, avgCpu] = await computeOn('cpu', gradients);
     expect(relativeError(maxWasm, maxCpu)).toBeLessThanOrEqual(TOLERANCE);
     expect(relativeError(avgWasm, avgCpu)).toBeLessThanOrEqual(TOLERANCE);
