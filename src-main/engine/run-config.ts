@@ -66,6 +66,12 @@ export const runConfigSchema = z.strictObject({
      * like with like.
      */
     validationSeed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    /**
+     * What a training clip's first visit puts in the decoded-frame cache: every frame of the clip (no later
+     * epoch decodes a JPEG; the first epoch decodes ~3-5x the frames it samples), or only the sampled ones
+     * (the first epoch costs what the reference loader pays; later epochs decode what is still missing).
+     */
+    cacheFill: z.enum(['all', 'sampled']).default('all'),
   }),
   model: z.strictObject({
     name: z.enum(MODEL_NAMES),

@@ -237,6 +237,7 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
         batchSize: config.batchSize,
         cacheDir: ws.cache,
         cacheKey: resolved.dataset.fingerprint,
+        cacheFill: config.dataset.cacheFill,
       });
     const mainLoader = loaderFor(parts.train);
     const pretrainLoader = parts.pretrain.length > 0 ? loaderFor(parts.pretrain) : null;

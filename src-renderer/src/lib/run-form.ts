@@ -19,7 +19,7 @@ export interface RunFormState {
   notes: string;
   /** Comma-separated. */
   tags: string;
-  dataset: { id: string; split: string; policy: 'refuse' | 'skip-bad'; validationFraction: Num };
+  dataset: { id: string; split: string; policy: 'refuse' | 'skip-bad'; validationFraction: Num; cacheFill: 'all' | 'sampled' };
   model: { name: ModelName; frames: Num; size: Num; dropout: Num };
   loss: { aux: AuxKind; alpha: Num; A: Num; lambda: Num; logBase: 'e' | '10'; eps: Num };
   auxHeadWeight: Num;
@@ -76,7 +76,7 @@ export function defaultRunForm(datasetId = ''): RunFormState {
     name: '',
     notes: '',
     tags: '',
-    dataset: { id: datasetId, split: '', policy: 'refuse', validationFraction: 0 },
+    dataset: { id: datasetId, split: '', policy: 'refuse', validationFraction: 0, cacheFill: 'all' },
     model: { name: 'small', frames: 16, size: 112, dropout: 0 },
     loss: { aux: 'ial-star', alpha: 0.7, A: 1, lambda: 0.03, logBase: 'e', eps: 1e-6 },
     auxHeadWeight: 0.05,
@@ -135,6 +135,7 @@ export function formFromConfig(config: Obj, base: RunFormState = defaultRunForm(
       split: str(d.split, ''),
       policy: str(d.policy, base.dataset.policy),
       validationFraction: num(d.validationFraction, base.dataset.validationFraction),
+      cacheFill: str(d.cacheFill, base.dataset.cacheFill),
     },
     model: {
       name: str(m.name, base.model.name),
@@ -214,6 +215,7 @@ export function configFromForm(f: RunFormState): RunConfigInput {
       ...(f.dataset.split.trim() ? { split: f.dataset.split.trim() } : {}),
       policy: f.dataset.policy,
       validationFraction: f.dataset.validationFraction,
+      cacheFill: f.dataset.cacheFill,
     },
     model: { name: f.model.name, frames: f.model.frames, size: f.model.size, dropout: f.model.dropout },
     loss: {

@@ -119,6 +119,23 @@ describe('clip loader', () => {
     expect(Array.from(fromCache[0].x)).toEqual(Array.from(uncached[0].x));
   });
 
+  it("training with cacheFill 'sampled' decodes only the sampled frames on a first visit, and later epochs only what is missing", async () => {
+    const dir = root();
+    const clips = await makeClips(dir, [12, 9]);
+    const cacheDir = path.join(dir, 'cache');
+    const loader = createClipLoader(base(clips, { training: true, cacheDir, seed: 3, cacheFill: 'sampled' }));
+    const first = await collect(loader, 0);
+    await loader.flush();
+    // 4 frames per clip sampled (at most 4 distinct), not all 21.
+    expect(loader.stats().framesDecoded).toBeLessThanOrEqual(8);
+    expect(loader.stats().framesDecoded).toBeGreaterThan(0);
+    // The same epoch again reads everything from the cache, with the same pixels.
+    const again = await collect(loader, 0);
+    expect(loader.stats().framesDecoded).toBeLessThanOrEqual(8);
+    expect(Array.from(again[0].x)).toEqual(Array.from(first[0].x));
+    await loader.flush();
+  });
+
   it('evaluation caches only the sampled centres; the cache is rebuilt after deletion and invalidated by changes', async () => {
     const dir = root();
     const clips = await makeClips(dir, [8, 8]);
