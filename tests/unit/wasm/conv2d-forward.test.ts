@@ -29,6 +29,7 @@ const edgeCases = [
   { name: '5x5 dilated by 2, stride 1, odd sizes', xShape: [2, 13, 11, 5], filterShape: [5, 5, 5, 12], strides: [1, 1], pad: 'same', dilations: [2, 2] },
   { name: 'anisotropic stride and dilation', xShape: [3, 12, 17, 6], filterShape: [3, 2, 6, 20], strides: [1, 3], pad: 'valid', dilations: [2, 1] },
   { name: 'wider than the pre-padding limit: border columns and rows handled in the kernel', xShape: [2, 20, 19, 5], filterShape: [3, 3, 5, 8], strides: [1, 1], pad: 'same', dilations: [1, 1] },
+  { name: '40 channels (16 + 16 + 8), odd width: 2-pixel tiles with a 1-pixel rest and border columns', xShape: [2, 11, 21, 6], filterShape: [3, 3, 6, 40], strides: [1, 1], pad: 'same', dilations: [1, 1] },
   { name: '1x1 convolution, 24 channels (1x16 then 8-channel tiles)', xShape: [2, 5, 7, 9], filterShape: [1, 1, 9, 24], strides: [1, 1], pad: 'valid', dilations: [1, 1] },
 ] as const;
 
@@ -73,6 +74,7 @@ describe.each(KERNEL_PATHS)('FusedConv2D on wasm, $path', (kernelPath) => {
     { name: 'ResNet block conv, bias, linear', xShape: [2, 7, 7, 8], filterShape: [3, 3, 8, 8], strides: [1, 1], pad: 1, activation: 'linear', bias: true },
     { name: '6 output channels (padded to 8), bias + ReLU, outputs with no valid tap', xShape: [1, 3, 3, 4], filterShape: [3, 3, 4, 6], strides: [1, 1], pad: 3, activation: 'relu', bias: true },
     { name: 'padding 3, 16 columns: rows and columns with no valid tap get the epilogue of 0 (bias, ReLU)', xShape: [1, 3, 12, 4], filterShape: [3, 3, 4, 8], strides: [1, 1], pad: 3, activation: 'relu', bias: true },
+    { name: '20 channels (a 16- and a 4-channel block), padding 3: no-valid-tap outputs in both blocks', xShape: [2, 3, 12, 4], filterShape: [3, 3, 4, 20], strides: [1, 1], pad: 3, activation: 'relu', bias: true },
     { name: 'ReLU without bias', xShape: [2, 9, 8, 5], filterShape: [2, 3, 5, 12], strides: [2, 1], pad: 'valid', activation: 'relu', bias: false },
   ] as const;
 
