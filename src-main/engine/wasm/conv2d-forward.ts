@@ -21,6 +21,8 @@ type Conv2DAttrs = tf.Conv2DAttrs & { dilations?: number | [number, number] };
 
 /** Output widths up to which a padded convolution pads its input first (see conv2DNative). */
 const PREPAD_MAX_WIDTH = 8;
+/** DFER_PREPAD=0 turns the pre-padding off (read once). */
+const PREPAD = process.env.DFER_PREPAD !== '0';
 
 /** FusedConv2D's epilogue as the native kernel applies it: + bias[channel], then ReLU. */
 interface Epilogue {
@@ -48,7 +50,7 @@ function conv2DNative(backend: WasmBackend, x: TensorInfo, filter: TensorInfo, a
     // a 4-7 pixel wide map is a third or more of the work. Padding the input once makes every column interior
     // (measured 4x4x512 maps: 22 -> 25-28 GFLOP/s per thread; DFER_PREPAD=0 turns it off).
     const { top, bottom, left, right } = info.padInfo;
-    if (process.env.DFER_PREPAD !== '0' && info.outWidth <= PREPAD_MAX_WIDTH && top + bottom + left + right > 0 && top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
+    if (PREPAD && info.outWidth <= PREPAD_MAX_WIDTH && top + bottom + left + right > 0 && top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
       x = composer.run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
       info = { ...info, inHeight: info.inHeight + top + bottom, inWidth: info.inWidth + left + right, padInfo: { ...info.padInfo, top: 0, left: 0, bottom: 0, right: 0 } };
     }

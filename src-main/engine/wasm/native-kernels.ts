@@ -94,6 +94,18 @@ let relaxedWanted = process.env.DFER_RELAXED_SIMD !== '0';
 /** Whether this runtime runs relaxed SIMD (decided once), and how. */
 let relaxedSupport: { ok: boolean; note: string } | undefined;
 
+const moduleCache = new Map<string, Uint8Array>();
+
+/** A module of resources/wasm/, read once per process (the checks before start-up and the load share it). */
+function moduleBytes(name: string): Uint8Array {
+  let bytes = moduleCache.get(name);
+  if (bytes == null) {
+    bytes = readFileSync(path.join(resourcesDir(), 'wasm', name));
+    moduleCache.set(name, bytes);
+  }
+  return bytes;
+}
+
 /** Prefers (default) or avoids the relaxed-SIMD (FMA) builds; tests run every kernel on both. */
 export function setRelaxedSimdEnabled(on: boolean): void {
   relaxedWanted = on;
@@ -107,7 +119,7 @@ export function relaxedSimdSupport(): { ok: boolean; note: string } {
   if (relaxedSupport) return relaxedSupport;
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path.join(resourcesDir(), 'wasm', 'dfer-kernels-relaxed.wasm'));
+    bytes = moduleBytes('dfer-kernels-relaxed.wasm');
   } catch (err) {
     return (relaxedSupport = { ok: false, note: `SIMD128 (relaxed-SIMD build missing: ${(err as Error).message})` });
   }
@@ -128,7 +140,7 @@ export function relaxedSimdSupport(): { ok: boolean; note: string } {
 export function nativeKernelModulesValid(): boolean {
   if (!enabled) return false;
   try {
-    return WebAssembly.validate(readFileSync(path.join(resourcesDir(), 'wasm', 'dfer-kernels-shared.wasm')));
+    return WebAssembly.validate(moduleBytes('dfer-kernels-shared.wasm'));
   } catch {
     return false;
   }
@@ -151,8 +163,7 @@ export function nativeKernelsStatus(): string {
 
 function load(memory: WasmMemoryLike, threads: number, relaxed: boolean): NativeRunner {
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const file = path.join(resourcesDir(), 'wasm', `dfer-kernels${shared ? '-shared' : ''}${relaxed ? '-relaxed' : ''}.wasm`);
-  const bytes = readFileSync(file);
+  const bytes = moduleBytes(`dfer-kernels${shared ? '-shared' : ''}${relaxed ? '-relaxed' : ''}.wasm`);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   const kernels = instance.exports as unknown as NativeKernelExports;
   const call = (job: NativeJob) => (instance.exports[job.fn] as (...args: number[]) => void)(...job.args);

@@ -128,6 +128,16 @@ function runLayer(c: Case, fused: 'fused' | 'ops' | 'textbook'): Result {
   return result;
 }
 
+/** A BatchNorm2d (in `store`) with these parameters and running statistics. */
+function batchNormWith(store: ParamStore, p: { gamma: Float32Array; beta: Float32Array; mean: Float32Array; variance: Float32Array }, scope = new Scope(store)): BatchNorm2d {
+  const bn = new BatchNorm2d(scope.child('bn'), p.gamma.length);
+  bn.weight.value.assign(tf.tensor1d(p.gamma));
+  bn.bias.value.assign(tf.tensor1d(p.beta));
+  bn.runningMean.value.assign(tf.tensor1d(p.mean));
+  bn.runningVar.value.assign(tf.tensor1d(p.variance));
+  return bn;
+}
+
 beforeAll(async () => {
   await tf.setBackend('wasm');
   registerWasmTrainingKernels();
@@ -196,11 +206,7 @@ describe('BatchNorm2d training on wasm, fused native channel kernels', () => {
       setNativeKernelsEnabled(native);
       const data = inputs(c);
       const store = new ParamStore(1);
-      const bn = new BatchNorm2d(new Scope(store).child('bn'), c.shape[3]);
-      bn.weight.value.assign(tf.tensor1d(data.gamma));
-      bn.bias.value.assign(tf.tensor1d(data.beta));
-      bn.runningMean.value.assign(tf.tensor1d(data.gamma.map((g) => 2 + g)));
-      bn.runningVar.value.assign(tf.tensor1d(data.beta.map((b) => 2 + b)));
+      const bn = batchNormWith(store, { gamma: data.gamma, beta: data.beta, mean: data.gamma.map((g) => 2 + g), variance: data.beta.map((b) => 2 + b) });
       const x = tf.tensor4d(data.x, c.shape);
       const probe = tf.tensor4d(data.probe, c.shape);
       const loss = () => tf.sum(tf.mul(bn.apply(x, evaluate), probe)) as tf.Scalar;
@@ -241,11 +247,12 @@ describe('BatchNorm2d.applyRelu on wasm, ReLU fused into the native passes', () 
     setNativeKernelsEnabled(native);
     const data = inputs(c);
     const store = new ParamStore(1);
-    const bn = new BatchNorm2d(new Scope(store).child('bn'), c.shape[3]);
-    bn.weight.value.assign(tf.tensor1d(data.gamma));
-    bn.bias.value.assign(tf.tensor1d(data.beta));
-    bn.runningMean.value.assign(tf.tensor1d(data.beta.map((b) => c.mean + b)));
-    bn.runningVar.value.assign(tf.tensor1d(data.gamma.map((g) => c.std * c.std * (1 + 0.5 * g * g))));
+    const bn = batchNormWith(store, {
+      gamma: data.gamma,
+      beta: data.beta,
+      mean: data.beta.map((b) => c.mean + b),
+      variance: data.gamma.map((g) => c.std * c.std * (1 + 0.5 * g * g)),
+    });
     const ctx = new SeededForwardContexts(1).create(training);
     const x = tf.tensor4d(data.x, c.shape);
     const probe = tf.tensor4d(data.probe, c.shape);
@@ -304,11 +311,7 @@ describe('convBatchNorm, evaluation mode: batch norm folded into the convolution
       const store = new ParamStore(3);
       const scope = new Scope(store);
       const conv = new Conv2d(scope.child('conv'), { inChannels: 8, outChannels: 16, kernel: 3, stride: 2, padding: 1 });
-      const bn = new BatchNorm2d(scope.child('bn'), 16);
-      bn.weight.value.assign(tf.tensor1d(data.gamma));
-      bn.bias.value.assign(tf.tensor1d(data.beta));
-      bn.runningMean.value.assign(tf.tensor1d(data.mean));
-      bn.runningVar.value.assign(tf.tensor1d(data.variance));
+      const bn = batchNormWith(store, data, scope);
       const x = tf.tensor4d(data.x, [2, 10, 10, 8]);
       const probe = tf.tensor4d(data.probe, [2, 5, 5, 16]);
       let y: Float32Array | undefined;
