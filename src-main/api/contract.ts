@@ -128,13 +128,15 @@ const intensity = z.enum(['low', 'mid', 'high']);
 const clipLabel = z.string().trim().min(1, { error: 'label must not be empty' }).max(60);
 const clipSubject = z.string().trim().max(200);
 const clipNotes = z.string().max(10_000);
+/** Camera frames are at most 8K wide; pixel coordinates past this are a bug, not a picture. */
+const MAX_PIXELS = 16_384;
 const faceBox = z.strictObject({
-  /** 1-based frame number. */
-  frame: z.number().int().min(1),
-  x: z.number().finite().min(0),
-  y: z.number().finite().min(0),
-  width: z.number().finite().positive(),
-  height: z.number().finite().positive(),
+  /** 1-based frame number (a clip has at most 2000 frames). */
+  frame: z.number().int().min(1).max(2000),
+  x: z.number().finite().min(0).max(MAX_PIXELS),
+  y: z.number().finite().min(0).max(MAX_PIXELS),
+  width: z.number().finite().positive().max(MAX_PIXELS),
+  height: z.number().finite().positive().max(MAX_PIXELS),
   score: z.number().min(0).max(1).optional(),
 });
 const clipsSave = z.strictObject({

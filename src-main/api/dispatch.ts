@@ -38,14 +38,22 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.length === 0 ? '(arguments)' : path.map(String).join('.');
 }
 
+/**
+ * A zod error as issues that name each field (dotted paths; `root` for the value itself). An unknown key is
+ * reported on its own path, so the caller sees which field it sent by mistake.
+ */
+export function zodIssues(error: z.ZodError, root = '(arguments)'): { path: string; message: string }[] {
+  const format = (path: ReadonlyArray<PropertyKey>) => (path.length === 0 ? root : formatPath(path));
+  return error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ path: format([...i.path, k]), message: `unknown field '${k}'` }))
+      : [{ path: format(i.path), message: i.message }],
+  );
+}
+
 /** Turns a zod error into issues that name each field, and one readable message. */
 export function invalidArgument(method: string, error: z.ZodError): ApiError {
-  const issues = error.issues.flatMap((i) =>
-    // An unknown key is reported on its own path, so the caller sees which field it sent by mistake.
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((k) => ({ path: formatPath([...i.path, k]), message: `unknown field '${k}'` }))
-      : [{ path: formatPath(i.path), message: i.message }],
-  );
+  const issues = zodIssues(error);
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
   return new ApiError('invalid-argument', `${method}: invalid argument: ${summary}`, issues);
 }

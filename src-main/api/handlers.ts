@@ -9,10 +9,10 @@ import { ZodError } from 'zod';
 import pkg from '../../package.json';
 import { DatasetSpecSchema } from '../data/spec';
 import { initBackend, type BackendPreference } from '../engine/backend';
-import { describeModel } from '../engine/models';
+import { IncompatibleChoiceError } from '../engine/combine';
 import { listPresets } from '../engine/presets';
 import { runConfigSchema } from '../engine/run-config';
-import { resolveRunConfig, RunSetupError } from '../engine/run-setup';
+import { describeConfigModel, resolveRunConfig, RunSetupError } from '../engine/run-setup';
 import { tf } from '../engine/tf';
 import { betaCurve, chooseBetaOnValidation, combineRuns, loadPredictions } from '../services/combine';
 import { listCombinations, saveCombination } from '../services/combinations';
@@ -38,11 +38,12 @@ import {
   RunStoreError,
   summariseRun,
   trashRun,
-  writeMeta,
+  updateMeta,
 } from '../workspace/runs';
+import { RunLockedError, runLockHolder } from '../workspace/locks';
 import type { Workspace } from '../workspace/workspace';
 import type { DatasetEntry } from './types';
-import { ApiError, invalidArgument, type Handlers } from './dispatch';
+import { ApiError, invalidArgument, zodIssues, type Handlers } from './dispatch';
 import type { EventBus } from './events';
 import type { RunExport, SystemInfo } from './contract';
 
@@ -108,14 +109,16 @@ async function mapped<T>(method: string, work: () => Promise<T>): Promise<T> {
 
 /**
  * The combination engine refuses predictions that do not line up (other clips, other order, other
- * classes): that is the caller's choice of runs, a conflict, not a crash of the workbench.
+ * classes): that is the caller's choice of runs, a conflict, not a crash of the workbench. Only that
+ * refusal is a conflict: any other error (a bug, a corrupt record) stays what it is, so the dispatcher
+ * answers 'internal' and logs its stack.
  */
 async function incompatible<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof RunStoreError || err instanceof ApiError || !(err instanceof Error)) throw err;
-    throw new ApiError('conflict', err.message);
+    if (err instanceof IncompatibleChoiceError) throw new ApiError('conflict', err.message);
+    throw err;
   }
 }
 
@@ -167,15 +170,14 @@ export function createHandlers(services: Services): Handlers {
 
     'runs:validate': async ({ config }) => {
       const parsed = runConfigSchema.safeParse(config);
-      if (!parsed.success) {
-        return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(config)', message: i.message })) };
-      }
-      const c = parsed.data;
+      if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error, '(config)') };
       try {
-        const model = describeModel(c.model.name, { numClasses: 7, frames: c.model.frames, size: c.model.size, seed: c.seed });
-        return { ok: true, issues: [], model };
+        // The dataset (and so the class count) is checked by runs:create; 7 classes as in DFEW meanwhile.
+        return { ok: true, issues: [], model: describeConfigModel(parsed.data, 7) };
       } catch (err) {
-        return { ok: false, issues: [{ path: 'model.size', message: (err as Error).message }] };
+        // A model option the architecture refuses, named by its config field; anything else is a bug.
+        if (err instanceof RunSetupError) return { ok: false, issues: [{ path: err.field ?? '(config)', message: err.message }] };
+        throw err;
       }
     },
     'runs:create': async ({ config }) =>
@@ -213,26 +215,34 @@ export function createHandlers(services: Services): Handlers {
       }),
     'runs:resume': async ({ id }) =>
       mapped('runs:resume', async () => {
-        const status = await readStatus(runDir(ws, id)).catch(() => {
+        const dir = runDir(ws, id);
+        const status = await readStatus(dir).catch(() => {
           throw new ApiError('not-found', `no run '${id}'`);
         });
         if (status.state === 'done') throw new ApiError('conflict', `run ${id} is already done`);
-        if (status.state === 'running' || status.state === 'queued') {
-          const q = requireQueue(services).state;
-          if (q.running === id || q.queued.includes(id)) throw new ApiError('conflict', `run ${id} is already ${status.state}`);
-        }
-        return { id, position: requireQueue(services).enqueue(id) };
+        const queue = requireQueue(services);
+        if (queue.has(id)) throw new ApiError('conflict', `run ${id} is already ${queue.state.queued.includes(id) ? 'queued' : 'running'} here`);
+        // Another process (the CLI, a study worker, a cluster node) trains it: refuse, naming it.
+        const holder = await runLockHolder(dir);
+        if (holder) throw new ApiError('conflict', new RunLockedError(id, holder).message);
+        return { id, position: queue.enqueue(id) };
       }),
     'runs:update': async ({ id, ...changes }) =>
       mapped('runs:update', async () => {
         const dir = runDir(ws, id);
         await loadRunSummary(ws, id);
-        const meta = await readMeta(dir);
-        const next = { ...meta, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) };
-        await writeMeta(dir, next);
+        await updateMeta(dir, changes);
         return loadRunSummary(ws, id);
       }),
-    'runs:trash': async ({ id }) => mapped('runs:trash', async () => (await trashRun(ws, id), { trashed: id })),
+    'runs:trash': async ({ id }) =>
+      mapped('runs:trash', async () => {
+        // A run waiting in this process's queue is taken out of it first; a running one must be cancelled.
+        const queue = services.queue;
+        if (queue?.state.queued.includes(id)) await queue.cancel(id);
+        else if (queue?.has(id)) throw new ApiError('conflict', `run ${id} is running: cancel it first`);
+        await trashRun(ws, id);
+        return { trashed: id };
+      }),
     'runs:restore': async ({ id }) => mapped('runs:restore', async () => (await restoreRun(ws, id), { restored: id })),
     'runs:trashList': async () => listTrash(ws),
     'runs:export': async ({ id }) =>

@@ -126,6 +126,11 @@ export interface ClipSummary {
   height: number;
   /** Why the recorded dataset leaves this clip out (e.g. a label outside its label map), if it does. */
   problem?: string;
+  /**
+   * Set when the clip's meta.json cannot be used (missing fields, cut short, not JSON): the file and what
+   * is wrong. The clip's other fields are then placeholders; it can only be deleted.
+   */
+  unreadable?: string;
 }
 
 /** One frame of a recorded clip, for thumbnails. */

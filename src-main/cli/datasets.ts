@@ -2,18 +2,19 @@
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { ZodError } from 'zod';
-import type { CheckReport } from '../data/check';
+import type { CheckReport, ContentCheck } from '../data/check';
 import { addDataset, checkRegisteredDataset, generateBuiltinDataset } from '../services/datasets';
 import { readRegistry, removeDataset } from '../workspace/datasets-registry';
 import { parseIntOption, workspaceFrom } from './common';
 import { createProgress } from './progress';
 
 const KINDS = ['dfew', 'ferv39k', 'mafw', 'list-file', 'folder', 'recorded'] as const;
+const CONTENT_MODES: ContentCheck[] = ['none', 'ends', 'sample', 'all'];
 
 export function formatCheckReport(r: CheckReport, maxIssues = 40): string {
   const lines = [
     `${r.kind} at ${r.root}`,
-    `clips: ${r.summary.clips}, with errors: ${r.summary.clipsWithErrors}, errors: ${r.summary.errors}, warnings: ${r.summary.warnings}, short clips (padded): ${r.summary.shortClips}, frames inspected: ${r.summary.framesInspected}`,
+    `clips: ${r.summary.clips}, with errors: ${r.summary.clipsWithErrors}, errors: ${r.summary.errors}, warnings: ${r.summary.warnings}, short clips (padded): ${r.summary.shortClips}, frames inspected: ${r.summary.framesInspected} (end marker only: ${r.summary.framesEndChecked}, decoded: ${r.summary.framesDecoded})`,
     '',
     `per class (${r.labels.join(', ')}):`,
   ];
@@ -68,10 +69,17 @@ export function registerDatasetCommands(program: Command): void {
   datasets
     .command('check <id>')
     .description('report missing folders, empty/short clips, bad JPEGs, unknown labels, duplicates, per-class counts')
-    .addOption(new Option('--content <mode>', 'which frames to open').choices(['none', 'sample', 'all']).default('sample'))
+    .addOption(
+      new Option(
+        '--content <mode>',
+        'which frames to open: none; ends (end marker of every frame); sample (ends + decode first/middle/last of each clip); all (decode every frame)',
+      )
+        .choices(CONTENT_MODES)
+        .default('sample'),
+    )
     .option('--frames <n>', 'frames per clip the runs will sample', parseIntOption('--frames', 1, 256), 16)
     .option('--json', 'print the full report as JSON')
-    .action(async (id: string, opts: { content: 'none' | 'sample' | 'all'; frames: number; json?: boolean }) => {
+    .action(async (id: string, opts: { content: ContentCheck; frames: number; json?: boolean }) => {
       const bar = createProgress('checking');
       let report: CheckReport;
       try {

@@ -3,16 +3,21 @@
  * job runs exactly this, writing into a (shared) workspace the desktop app reads.
  */
 import { Command, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
 import { ZodError } from 'zod';
+import { setConfigPath } from '../engine/config-paths';
 import { getPreset, listPresets, mergeConfig } from '../engine/presets';
+import { parseSetOption } from '../studies/spec';
 import { BACKEND_CHOICES } from '../engine/run-config';
 import { resolveRunConfig } from '../engine/run-setup';
 import { executeRun } from '../engine/trainer';
 import { generateBuiltinDataset, hasDataset } from '../services/datasets';
 import { BUILTIN_DATASET_ID } from '../workspace/datasets-registry';
 import type { RunProgress, RunStatus } from '../workspace/run-records';
-import { createRunFolder, listRuns, markInterruptedRuns, readStatus, runDir } from '../workspace/runs';
+import { runLockHolder } from '../workspace/locks';
+import { createRunFolder, listRuns, markInterruptedRuns, readStatus, runDir, writeStatus } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
 import { parseIntOption, pct, workspaceFrom } from './common';
 import { createProgress, formatSeconds } from './progress';
@@ -47,6 +52,7 @@ export async function runWithConsoleProgress(ws: Workspace, runId: string): Prom
   let lastPlain = 0;
   try {
     return await executeRun(ws, runId, {
+      purpose: `dfer ${process.argv.slice(2, 3).join(' ') || 'train'} (command line)`,
       signal: controller.signal,
       onProgress: (p) => {
         if (tty) process.stderr.write(`\r${trainingLine(p).padEnd(120)}`);
@@ -92,8 +98,12 @@ export function registerTrainCommands(program: Command): void {
     .option('--seed <n>', 'seed', parseIntOption('--seed', 0, 2 ** 31 - 1))
     .option('--name <text>', 'run name')
     .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES))
+    .option('--set <path=value>', 'set one config field, e.g. --set loss.alpha=0.5 --set pretrain.epochs=10 (repeatable; validated by the run-config schema)', (v: string, all: string[] = []) => [...all, v])
     .option('--resume <id>', 'resume an interrupted or cancelled run instead of starting one')
-    .option('--detach', 'only create the run (queued) and print its id')
+    .option(
+      '--detach',
+      'only create the run and print its id; it stays `queued` until something trains it: `dfer resume <id>` here or on a cluster node, or Start (resume) in the app. `dfer cancel <id>` or the app cancels it',
+    )
     .action(async (opts) => {
       const ws = workspaceFrom(program);
       await markInterruptedRuns(ws);
@@ -121,13 +131,17 @@ export function registerTrainCommands(program: Command): void {
           throw new Error(`--config: ${opts.config} is not valid JSON: ${(err as Error).message}`);
         }
       }
-      const config = mergeConfig(base, {
+      let config = mergeConfig(base, {
         name: opts.name,
         epochs: opts.epochs,
         seed: opts.seed,
         backend: opts.backend,
         dataset: opts.dataset || opts.split ? { id: opts.dataset, split: opts.split } : undefined,
       });
+      for (const text of (opts.set as string[] | undefined) ?? []) {
+        const [field, value] = parseSetOption(text);
+        config = setConfigPath(config, field, value);
+      }
       const datasetId = (config.dataset as { id?: string } | undefined)?.id;
       if (datasetId === BUILTIN_DATASET_ID) await ensureBuiltinDataset(ws);
       let resolved;
@@ -143,16 +157,43 @@ export function registerTrainCommands(program: Command): void {
       finish(await runWithConsoleProgress(ws, resolved.id), resolved.id);
     });
 
+  /** A run by id for resume/cancel: interrupted runs marked first; a damaged status.json names itself. */
+  async function openRun(id: string) {
+    const ws = workspaceFrom(program);
+    await markInterruptedRuns(ws);
+    const dir = runDir(ws, id);
+    if (!existsSync(path.join(dir, 'config.json'))) throw new Error(`no run '${id}' in ${ws.runs}`);
+    return { ws, dir, status: await readStatus(dir) };
+  }
+
   program
     .command('resume <id>')
-    .description('continue an interrupted or cancelled run from its last checkpoint')
+    .description('train a queued, interrupted, stalled or cancelled run from its last checkpoint (refused while another process trains it)')
     .action(async (id: string) => {
-      const ws = workspaceFrom(program);
-      await markInterruptedRuns(ws);
-      const status = await readStatus(runDir(ws, id)).catch(() => null);
-      if (!status) throw new Error(`no run '${id}'`);
-      if (status.state === 'running') throw new Error(`run ${id} is running (pid ${status.pid} on ${status.host})`);
+      const { ws, status } = await openRun(id);
+      if (status.state === 'done') throw new Error(`run ${id} is already done`);
       finish(await runWithConsoleProgress(ws, id), id);
+    });
+
+  program
+    .command('cancel <id>')
+    .description('cancel a run: a queued one (detached, or left by a queue that died) is marked cancelled; one trained by a process on this host is asked to stop after its current micro-batch')
+    .action(async (id: string) => {
+      const { dir, status } = await openRun(id);
+      const holder = await runLockHolder(dir);
+      if (holder) {
+        if (holder.host !== os.hostname()) throw new Error(`run ${id} is trained by pid ${holder.pid} on ${holder.host}: cancel it there (or scancel its job)`);
+        process.kill(holder.pid, 'SIGTERM');
+        process.stdout.write(`asked pid ${holder.pid} (${holder.purpose}) to stop run ${id} after its current micro-batch\n`);
+        return;
+      }
+      if (status.state === 'queued' || status.state === 'running' || status.state === 'stalled') {
+        const now = new Date().toISOString();
+        await writeStatus(dir, { ...status, state: 'cancelled', reason: `cancelled from the command line while ${status.state} (no process was training it)`, updatedAt: now, endedAt: now });
+        process.stdout.write(`run ${id}: cancelled\n`);
+        return;
+      }
+      throw new Error(`run ${id} is ${status.state}: there is nothing to cancel`);
     });
 
   program

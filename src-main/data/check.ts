@@ -2,25 +2,47 @@
  * The dataset check: everything that can make a run silently different from what a researcher believes
  * it trains on, reported by clip id with a severity. Layout problems found while indexing are included;
  * this adds frame counts (missing, short, disagreeing with a list file), frame content (truncated or
- * undecodable images), ids (duplicates, unknown, train/test leaks) and per-class counts per split.
+ * undecodable images), ids (duplicates, unknown, train/test leaks), per-class counts per split, and a
+ * dataset with no clips at all (an error: nothing could train on it).
+ *
+ * Frame content is checked in two tiers. The end check opens every frame, reads its last bytes and
+ * closes it (frame-integrity.ts `inspectFrameEnd`): a truncated copy loses the JPEG end marker, and this
+ * finds it for a small fraction of a decode's cost. A decode (the loader's own decoder) also catches
+ * corrupt data between intact markers, and is run on a sample of frames per clip, or on all of them.
  */
+import { decodeRgb, FrameDecodeError } from './frames';
 import { mapLimit } from './frame-files';
-import { inspectFrameFile } from './frame-integrity';
+import { inspectFrameEnd, inspectImageBytes, type FrameProblem } from './frame-integrity';
+import { readFile } from 'node:fs/promises';
 import type { CheckIssue, ClipRecord, DatasetIndex, DatasetKind } from './types';
 
-export type ContentCheck = 'none' | 'sample' | 'all';
+/**
+ * Which frame files to open:
+ * - `none`: none (layout, ids, counts only);
+ * - `ends`: every frame, end marker only (no decode) - the cheap pass a run's pre-check uses;
+ * - `sample` (default): every frame's end marker, plus a full decode of `samplePerClip` frames per clip;
+ * - `all`: every frame fully read and decoded.
+ */
+export type ContentCheck = 'none' | 'ends' | 'sample' | 'all';
 
 export interface CheckOptions {
   /** Frames per clip the sampler will take (T); shorter clips get a `short-clip` warning. Default 16. */
   frames?: number;
-  /** Which frame files to open: none, a sample per clip (default), or all. */
+  /** Which frame files to open (see ContentCheck). Default `sample`. */
   content?: ContentCheck;
-  /** Frames opened per clip in `sample` mode, spread evenly (first, middle, last, ...). Default 3. */
+  /** Frames decoded per clip in `sample` mode, spread evenly (first, middle, last, ...). Default 3. */
   samplePerClip?: number;
-  /** Also decode the opened frames with sharp (catches corrupt data between intact markers). Default true. */
+  /** Decode the frames picked for decoding (false: read them whole and check markers only). Default true. */
   decode?: boolean;
-  /** Files inspected in parallel. Default 4. */
+  /**
+   * Restrict the frame-content pass to these clip ids (e.g. the train and test ids of the split a run
+   * uses); ids, counts and splits are still checked over the whole index. Default: every clip.
+   */
+  contentClips?: Iterable<string>;
+  /** Frames decoded in parallel. Default 4. */
   concurrency?: number;
+  /** Frames end-checked in parallel (open/read/close on the libuv pool). Default 32. */
+  endConcurrency?: number;
   onProgress?: (progress: { done: number; total: number }) => void;
 }
 
@@ -39,15 +61,27 @@ export interface CheckReport {
   root: string;
   labels: string[];
   checkedAt: string;
-  options: Required<Omit<CheckOptions, 'onProgress' | 'concurrency'>>;
+  options: Required<Omit<CheckOptions, 'onProgress' | 'concurrency' | 'endConcurrency' | 'contentClips'>>;
   issues: CheckIssue[];
   /** Issues about a clip, by clip id. */
   byClip: Record<string, CheckIssue[]>;
   splits: SplitPartStats[];
-  summary: { clips: number; clipsWithErrors: number; errors: number; warnings: number; framesInspected: number; shortClips: number };
+  summary: {
+    clips: number;
+    clipsWithErrors: number;
+    errors: number;
+    warnings: number;
+    /** Frame files opened (end-checked or decoded). */
+    framesInspected: number;
+    /** Of those, checked by their last bytes only. */
+    framesEndChecked: number;
+    /** Of those, read whole and decoded (or marker-checked when `decode` is false). */
+    framesDecoded: number;
+    shortClips: number;
+  };
 }
 
-/** Indices of the frames opened in `sample` mode: evenly spread, always including first and last. */
+/** Indices of the frames decoded in `sample` mode: evenly spread, always including first and last. */
 export function sampleFrameIndicesForCheck(frameCount: number, perClip: number): number[] {
   if (frameCount <= perClip) return Array.from({ length: frameCount }, (_, i) => i);
   if (perClip <= 1) return [0];
@@ -137,22 +171,41 @@ export async function checkDataset(index: DatasetIndex, options: CheckOptions = 
     }
   }
 
-  // Frame content.
-  const toInspect: { clip: ClipRecord; file: string }[] = [];
+  // A dataset with no clips at all: refused by a run's policy (dataset-level error), and `check` fails.
+  if (index.clips.length === 0 && !issues.some((i) => i.code === 'no-clips')) {
+    issues.push({ severity: 'error', code: 'no-clips', message: `${index.kind} dataset at ${index.root} has no clips`, file: index.root });
+  }
+
+  // Frame content: each frame is either end-checked (cheap) or decoded (which includes the markers).
+  const ends: { clip: ClipRecord; file: string }[] = [];
+  const decodes: { clip: ClipRecord; file: string }[] = [];
   if (content !== 'none') {
+    const only = options.contentClips ? new Set(options.contentClips) : undefined;
     for (const clip of byId.values()) {
-      const picks = content === 'all' ? clip.framePaths.map((_, i) => i) : sampleFrameIndicesForCheck(clip.framePaths.length, samplePerClip);
-      for (const i of picks) toInspect.push({ clip, file: clip.framePaths[i] });
+      if (only && !only.has(clip.id)) continue;
+      const picked = new Set(
+        content === 'all' ? clip.framePaths.map((_, i) => i) : content === 'sample' ? sampleFrameIndicesForCheck(clip.framePaths.length, samplePerClip) : [],
+      );
+      clip.framePaths.forEach((file, i) => (picked.has(i) ? decodes : ends).push({ clip, file }));
     }
   }
+  const total = ends.length + decodes.length;
   let done = 0;
-  options.onProgress?.({ done, total: toInspect.length });
-  await mapLimit(toInspect, options.concurrency ?? 4, async ({ clip, file }) => {
-    const problem = await inspectFrameFile(file, decode);
-    if (problem) clipIssue(clip, { severity: 'error', code: problem.code, message: `clip ${clip.id}: ${problem.message}`, file });
-    done++;
-    options.onProgress?.({ done, total: toInspect.length });
-  });
+  const step = () => options.onProgress?.({ done: ++done, total });
+  options.onProgress?.({ done, total });
+  const [endProblems, decodeProblems] = await Promise.all([
+    mapLimit(ends, Math.max(1, options.endConcurrency ?? 32), async ({ file }) => inspectFrameEnd(file).finally(step)),
+    mapLimit(decodes, Math.max(1, options.concurrency ?? 4), async ({ file }) => inspectFrameFile(file, decode).finally(step)),
+  ]);
+  // Reported in clip and frame order, whatever order the reads finished in.
+  const clipOrder = new Map([...byId.keys()].map((id, k) => [id, k]));
+  const contentIssues = [...ends.map((e, k) => ({ ...e, problem: endProblems[k] })), ...decodes.map((d, k) => ({ ...d, problem: decodeProblems[k] }))]
+    .filter((r) => r.problem)
+    .map((r) => ({ ...r, order: [clipOrder.get(r.clip.id)!, r.clip.framePaths.indexOf(r.file)] }))
+    .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1]);
+  for (const { clip, file, problem } of contentIssues) {
+    clipIssue(clip, { severity: 'error', code: problem!.code, message: `clip ${clip.id}: ${problem!.message}: ${file}`, file });
+  }
 
   const byClip: Record<string, CheckIssue[]> = {};
   for (const issue of issues) if (issue.clipId) (byClip[issue.clipId] ??= []).push(issue);
@@ -171,8 +224,30 @@ export async function checkDataset(index: DatasetIndex, options: CheckOptions = 
       clipsWithErrors: Object.values(byClip).filter((list) => list.some((i) => i.severity === 'error')).length,
       errors,
       warnings: issues.length - errors,
-      framesInspected: toInspect.length,
+      framesInspected: total,
+      framesEndChecked: ends.length,
+      framesDecoded: decodes.length,
       shortClips,
     },
   };
+}
+
+/** Reads a frame whole, checks its markers and (when `decode`) decodes it as the loader does. Never throws. */
+export async function inspectFrameFile(file: string, decode: boolean): Promise<FrameProblem | undefined> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (err) {
+    return { code: 'unreadable-file', message: `cannot read: ${(err as Error).message}` };
+  }
+  const markers = inspectImageBytes(buf);
+  if (markers) return markers;
+  if (!decode) return undefined;
+  try {
+    const image = await decodeRgb(buf, file);
+    if (image.width < 1 || image.height < 1) return { code: 'undecodable-frame', message: 'decoded to an empty image' };
+  } catch (err) {
+    return { code: 'undecodable-frame', message: `decoder refused it: ${err instanceof FrameDecodeError ? err.reason : (err as Error).message}` };
+  }
+  return undefined;
 }

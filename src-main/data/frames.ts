@@ -1,19 +1,19 @@
 /**
  * Decoding frames to RGB uint8 at the configured size. sharp (libvips) decodes every format; the resize
- * is done in resize.ts. A clip's frames are decoded in one sharp call when they share a size (joined into
- * one tall image, then cut apart), because sharp's per-call set-up runs on the main thread and cost more
- * than the decode itself on 224x224 frames (measured ~0.6 ms per call here).
+ * is done in resize.ts. One decode call per frame (see decodeFrames for why frames are not joined).
  *
  * JPEG fast path: where the optional `@julusian/jpeg-turbo` binding loads (libjpeg-turbo, prebuilt), whole
  * baseline JPEGs are decoded by it on the libuv pool instead: ~0.55 ms of CPU per 224x224 frame against
  * ~2 ms in sharp (libvips' per-image set-up), which is what a cold frame cache pays for every frame.
  * Anything it refuses, and any file without an end-of-image marker (truncated: libjpeg-turbo would only
- * warn), goes through sharp, which reports it as an error naming the file.
+ * warn; the rule is frame-integrity.ts' `hasImageEnd`, shared with the dataset check), goes through sharp,
+ * which reports it as an error naming the file.
  */
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { isCompleteJpeg } from './frame-integrity';
 import { resizeRgb } from './resize';
 
 interface JpegTurbo {
@@ -47,15 +47,6 @@ export function setJpegTurboEnabled(on: boolean): void {
   jpegTurboEnabled = on;
 }
 
-/** A complete JPEG: SOI at the start and EOI at the end (trailing padding bytes allowed). */
-function isCompleteJpeg(buf: Uint8Array): boolean {
-  if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8) return false;
-  for (let i = buf.length - 1; i >= Math.max(1, buf.length - 64); i--) {
-    if (buf[i] === 0xd9 && buf[i - 1] === 0xff) return true;
-  }
-  return false;
-}
-
 /** RGB via libjpeg-turbo when it applies, else null (the caller uses sharp). */
 async function decodeJpegFast(buf: Uint8Array): Promise<RgbImage | null> {
   const turbo = loadJpegTurbo();
@@ -80,13 +71,17 @@ export interface RgbImage {
   height: number;
 }
 
+/** A frame that cannot be read or decoded; `file` is its path, `reason` what went wrong. */
 export class FrameDecodeError extends Error {
+  readonly reason: string;
   constructor(
     readonly file: string,
     cause: unknown,
   ) {
-    super(`cannot decode frame ${file}: ${(cause as Error)?.message ?? String(cause)}`);
+    const reason = (cause as Error)?.message ?? String(cause);
+    super(`cannot decode frame ${file}: ${reason}`);
     this.name = 'FrameDecodeError';
+    this.reason = reason;
   }
 }
 
@@ -99,15 +94,54 @@ export function normaliseSize(size: number | FrameSize | undefined): FrameSize {
   return out;
 }
 
-/** Decodes an image file (or its bytes, named `file` in errors) to packed RGB at its own size. */
+/**
+ * libjpeg's warnings that mean image data is lost (a run of overwritten bytes, a cut file with an end
+ * marker appended): libjpeg only warns and fills in grey, so sharp with failOn 'error' returns a damaged
+ * frame. "N extraneous bytes before marker" is a "Corrupt JPEG data" warning too, but nothing is lost
+ * (bytes between segments are skipped; common from some webcams): tolerated, like other warnings.
+ */
+const DAMAGE_WARNING = /corrupt jpeg data|premature end of jpeg/i;
+const HARMLESS_WARNING = /extraneous bytes before marker/i;
+/**
+ * sharp's text when libvips' warning itself did not reach it: with several decodes in flight the warning
+ * text is sometimes lost (seen here: 7 of 60 decodes of a damaged frame, 6 others in parallel).
+ */
+const UNNAMED_WARNING = /^warning treated as error due to failOn setting/i;
+const UNNAMED_RETRIES = 3;
+
+async function decodeWithSharp(input: string | Uint8Array, failOn: 'warning' | 'error'): Promise<RgbImage> {
+  const { data, info } = await sharp(input, { failOn }).raw().toBuffer({ resolveWithObject: true });
+  return { data: toRgb(data, info.channels), width: info.width, height: info.height };
+}
+
+/**
+ * Decodes an image file (or its bytes, named `file` in errors) to packed RGB at its own size. The dataset
+ * check decodes with this too, so the check and training agree on what is undecodable.
+ *
+ * sharp decodes with failOn 'warning' first. A data-loss warning is a FrameDecodeError; another warning
+ * is decoded again with failOn 'error' (a second decode, only for such files). A warning whose text was
+ * lost is retried a few times, then counted as damage (the frame did warn; skip-bad can drop its clip).
+ * Not caught: damage that libvips does not even warn about. Some zero- or random-filled runs in the scan
+ * data are like that; the libjpeg-turbo binding refuses them, but it refuses formats it cannot convert
+ * (CMYK) with the same message, so sharp decides, and returns wrong pixels.
+ */
 export async function decodeRgb(input: string | Uint8Array, file = typeof input === 'string' ? input : '(buffer)'): Promise<RgbImage> {
   if (typeof input !== 'string') {
     const fast = await decodeJpegFast(input);
     if (fast) return fast;
   }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await decodeWithSharp(input, 'warning');
+    } catch (err) {
+      const message = (err as Error)?.message ?? String(err);
+      if (DAMAGE_WARNING.test(message) && !HARMLESS_WARNING.test(message)) throw new FrameDecodeError(file, err);
+      if (!UNNAMED_WARNING.test(message)) break;
+      if (attempt === UNNAMED_RETRIES) throw new FrameDecodeError(file, new Error(`${message.split('\n')[0]} (libvips warned ${attempt} times without saying what)`));
+    }
+  }
   try {
-    const { data, info } = await sharp(input, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
-    return { data: toRgb(data, info.channels), width: info.width, height: info.height };
+    return await decodeWithSharp(input, 'error');
   } catch (err) {
     throw new FrameDecodeError(file, err);
   }
@@ -165,9 +199,8 @@ export function imageDimensions(buf: Uint8Array): { width: number; height: numbe
 const readFileBytes = promisify(readFile);
 
 /**
- * Decodes several frame files to RGB at `size`, in file order. Frames of one size go through a single
- * sharp call (stacked vertically); otherwise, or if that call fails, one call per frame, so a bad frame
- * is reported by its own file name.
+ * Decodes several frame files to RGB at `size`, in file order; a bad frame rejects with a FrameDecodeError
+ * naming its own file.
  */
 export async function decodeFrames(files: readonly string[], size: FrameSize): Promise<Uint8Array[]> {
   if (files.length === 0) return [];
@@ -178,25 +211,10 @@ export async function decodeFrames(files: readonly string[], size: FrameSize): P
       }),
     ),
   );
-  if (loadJpegTurbo()) {
-    // One libjpeg-turbo decode per frame, in parallel on the libuv pool; any frame it does not take goes
-    // through sharp on its own (decodeRgb), so a broken file is still named.
-    return Promise.all(bytes.map((buf, k) => decodeFrame(buf, size, files[k])));
-  }
-  const dims = bytes.map(imageDimensions);
-  const first = dims[0];
-  const uniform = files.length > 1 && first && dims.every((d) => d && d.width === first.width && d.height === first.height);
-  if (uniform) {
-    try {
-      const { data, info } = await sharp(bytes, { failOn: 'error', join: { across: 1 } }).raw().toBuffer({ resolveWithObject: true });
-      if (info.width === first.width && info.height === first.height * files.length) {
-        const rgb = toRgb(data, info.channels);
-        const frameBytes = first.width * first.height * 3;
-        return files.map((_, k) => resizeRgb({ data: rgb.subarray(k * frameBytes, (k + 1) * frameBytes), width: first.width, height: first.height }, size));
-      }
-    } catch {
-      // Fall through: decoding one by one names the file that is broken.
-    }
-  }
+  // One decode per frame, in parallel: libjpeg-turbo on the libuv pool where it loads, else sharp; any frame
+  // the fast path does not take goes through sharp on its own (decodeRgb), so a broken file is named.
+  // sharp-only decoding used to join a clip's frames into one call (~20% less CPU on 112x112 frames here),
+  // but libvips does not reliably report a damaged frame inside a join (a "Corrupt JPEG data" frame in the
+  // middle of a clip passed in 6 of 7 trials), and that frame would be trained on as garbage.
   return Promise.all(bytes.map((buf, k) => decodeFrame(buf, size, files[k])));
 }

@@ -7,12 +7,19 @@
  * whatever the concurrency. With a cache, a clip's first visit in training decodes all of its frames
  * (`cacheFill: 'all'`), so later epochs never decode a JPEG even though they sample other frames;
  * evaluation only needs the segment centres and caches just those.
+ *
+ * A clip whose frame cannot be read or decoded rejects the epoch naming the file, or, under the dataset
+ * policy `skip-bad`, is left out of its batch and reported (`onBadClip`, `skippedClips()`). Left out, not
+ * replaced: a replacement would make some other clip appear twice in the epoch (weighting its class
+ * more), and which one would depend on when the failure was found; a smaller batch is already normal (the
+ * last batch of an epoch), and the trainer weights each batch's loss by its size.
  */
 import os from 'node:os';
 import { DEFAULT_AUGMENT, applyAugmentPlan, drawAugmentParams, planAugment, resolveAugmentConfig, writeFrameUnit, type AugmentConfig } from './augment';
 import { FrameCache, fingerprintClips } from './cache';
 import { mapLimit } from './frame-files';
-import { decodeFrames, normaliseSize, type FrameSize } from './frames';
+import { decodeFrames, FrameDecodeError, normaliseSize, type FrameSize } from './frames';
+import type { DatasetPolicy } from './policy';
 import { createRng, hashSeed, shuffleInPlace } from './rng';
 import { sampleFrameIndices } from './sampling';
 import type { ClipRecord } from './types';
@@ -46,10 +53,27 @@ export interface ClipLoaderOptions {
   /** Drop a last, smaller batch. Default false. */
   dropLast?: boolean;
   /**
-   * Called for a clip that cannot be loaded (e.g. a frame that fails to decode); the clip is left out of
-   * its batch. Without it, such a clip rejects the epoch with an error naming the clip and file.
+   * The run's dataset policy, for clips whose frames turn out unreadable or undecodable while loading
+   * (corrupt data the pre-run check did not decode, a file damaged or removed since):
+   * - `refuse` (default): the epoch rejects with a ClipLoadError naming the clip and the frame file;
+   * - `skip-bad`: the clip is left out of its batch (the batch is smaller, not refilled) and out of every
+   *   later epoch of this loader (not retried), recorded in `skippedClips()`, counted in `stats().badClips`,
+   *   and passed to `onBadClip`. Only frame problems are skipped; any other error still rejects.
    */
-  onBadClip?: (clipId: string, error: Error) => void;
+  policy?: DatasetPolicy;
+  /** Called once per clip skipped under `skip-bad`, when it is found (possibly while prefetching). */
+  onBadClip?: (skipped: SkippedClipLoad) => void;
+}
+
+/** A clip left out while loading under `skip-bad`. */
+export interface SkippedClipLoad {
+  id: string;
+  /** The frame file that failed (absent when the clip has no frames at all). */
+  file?: string;
+  /** What went wrong, e.g. the decoder's message. */
+  reason: string;
+  /** The epoch in which it was found. */
+  epoch: number;
 }
 
 export interface ClipBatch {
@@ -67,6 +91,7 @@ export interface LoaderStats {
   framesDecoded: number;
   framesFromCache: number;
   cacheWriteErrors: number;
+  /** Clips skipped under `skip-bad` (each counted once). */
   badClips: number;
   /** Set when a cache was asked for but could not be opened (the loader then decodes every time). */
   cacheDisabled?: string;
@@ -79,18 +104,35 @@ export interface ClipLoader {
   /** Batches of epoch `n` (0-based), prefetching one batch ahead. */
   epoch(n: number): AsyncGenerator<ClipBatch, void, undefined>;
   stats(): LoaderStats;
+  /** Clips skipped so far under `skip-bad`, in the order they were found. */
+  skippedClips(): SkippedClipLoad[];
   /** Waits for pending cache writes. */
   flush(): Promise<void>;
 }
 
 export class ClipLoadError extends Error {
+  /** The frame file that failed, when a frame did. */
+  readonly file?: string;
   constructor(
     readonly clipId: string,
-    cause: Error,
+    override readonly cause: Error,
   ) {
     super(`clip ${clipId}: ${cause.message}`);
     this.name = 'ClipLoadError';
+    if (cause instanceof FrameDecodeError) this.file = cause.file;
   }
+}
+
+/** A clip with no frame files at all. */
+class NoFramesError extends Error {
+  constructor() {
+    super('has no frames');
+  }
+}
+
+/** Frame problems (the data's fault) are what `skip-bad` skips; anything else is a bug and rejects. */
+function isFrameProblem(err: unknown): err is FrameDecodeError | NoFramesError {
+  return err instanceof FrameDecodeError || err instanceof NoFramesError;
 }
 
 export function createClipLoader(options: ClipLoaderOptions): ClipLoader {
@@ -110,6 +152,8 @@ export function createClipLoader(options: ClipLoaderOptions): ClipLoader {
   const clipFloats = frames * frameBytes;
   const stats: LoaderStats = { clipsLoaded: 0, framesDecoded: 0, framesFromCache: 0, cacheWriteErrors: 0, badClips: 0 };
   const pendingWrites = new Set<Promise<void>>();
+  const policy: DatasetPolicy = options.policy ?? 'refuse';
+  const skipped = new Map<string, SkippedClipLoad>();
 
   let cachePromise: Promise<FrameCache | undefined> | undefined;
   // A cache that cannot be opened (read-only disk, full disk) slows the run down; it must not stop it.
@@ -153,7 +197,7 @@ export function createClipLoader(options: ClipLoaderOptions): ClipLoader {
   }
 
   async function loadClipInto(clip: ClipRecord, epoch: number, x: Float32Array, slot: number): Promise<number> {
-    if (clip.framePaths.length === 0) throw new Error('has no frames');
+    if (clip.framePaths.length === 0) throw new NoFramesError();
     const rng = createRng(hashSeed(seed, epoch, clip.id));
     const sample = sampleFrameIndices(clip.framePaths.length, frames, training ? 'train' : 'eval', rng);
     const params = augment ? drawAugmentParams(size.width, size.height, augment, rng) : undefined;
@@ -174,13 +218,20 @@ export function createClipLoader(options: ClipLoaderOptions): ClipLoader {
   async function prepareBatch(batch: ClipRecord[], epoch: number): Promise<ClipBatch> {
     const x = new Float32Array(batch.length * clipFloats);
     const outcome = await mapLimit(batch, concurrency, async (clip, slot) => {
+      if (skipped.has(clip.id)) return { ok: false as const, padded: 0 }; // found bad in an earlier epoch
       try {
         return { ok: true as const, padded: await loadClipInto(clip, epoch, x, slot) };
       } catch (err) {
         const error = new ClipLoadError(clip.id, err as Error);
-        if (!options.onBadClip) throw error;
+        if (policy !== 'skip-bad' || !isFrameProblem(err)) throw error;
+        const record: SkippedClipLoad = {
+          id: clip.id,
+          ...(err instanceof FrameDecodeError ? { file: err.file, reason: err.reason } : { reason: err.message }),
+          epoch,
+        };
+        skipped.set(clip.id, record);
         stats.badClips++;
-        options.onBadClip(clip.id, error);
+        options.onBadClip?.({ ...record });
         return { ok: false as const, padded: 0 };
       }
     });
@@ -212,7 +263,8 @@ export function createClipLoader(options: ClipLoaderOptions): ClipLoader {
       for (let k = 0; k < batches.length; k++) {
         const current: ClipBatch = await next!;
         next = k + 1 < batches.length ? prepareBatch(batches[k + 1], n) : undefined;
-        yield current;
+        // A batch whose clips were all skipped (skip-bad) is not yielded: there is nothing to step on.
+        if (current.ids.length > 0) yield current;
       }
     } finally {
       // A consumer that stops early must not leave an unobserved rejection, or reads still running
@@ -227,6 +279,7 @@ export function createClipLoader(options: ClipLoaderOptions): ClipLoader {
     frames,
     epoch,
     stats: () => ({ ...stats }),
+    skippedClips: () => [...skipped.values()].map((r) => ({ ...r })),
     flush: async () => {
       while (pendingWrites.size) await Promise.all([...pendingWrites]);
     },

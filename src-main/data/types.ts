@@ -46,6 +46,8 @@ export type IssueCode =
   | 'unknown-clip' // a split names a clip the dataset does not have
   | 'class-missing-from-split'
   | 'empty-split'
+  | 'no-clips' // the dataset has no clips at all
+  | 'empty-class' // a folder dataset's class folder holds no clip with frames
   | 'layout-quirk'; // an accepted deviation from the documented layout, said out loud
 
 export interface CheckIssue {

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { crashPoint } from './crash-points';
 import type { SgdState } from './optimizer';
 import { tf } from './tf';
 
@@ -72,6 +73,7 @@ function unpack(entries: TensorEntry[], buffer: Buffer, file: string): Map<strin
 
 export async function saveCheckpoint(runDir: string, weights: ReadonlyMap<string, tf.Tensor>, optimizer: SgdState, state: CheckpointState): Promise<void> {
   const final = path.join(runDir, 'checkpoint');
+  await tidyCheckpoints(runDir);
   const tmp = path.join(runDir, `checkpoint.tmp-${randomBytes(3).toString('hex')}`);
   await fs.mkdir(tmp);
   try {
@@ -83,6 +85,7 @@ export async function saveCheckpoint(runDir: string, weights: ReadonlyMap<string
     const w = packArrays(weightItems);
     await writeFileSynced(path.join(tmp, 'weights.bin'), w.buffer);
     await writeFileSynced(path.join(tmp, 'weights.json'), JSON.stringify({ format: 1, tensors: w.entries }, null, 1));
+    crashPoint('checkpoint-mid-write', state.epoch);
     const o = packArrays(
       Object.entries(optimizer.momentumBuffers).map(([name, b]) => ({ name, shape: b.shape, dtype: 'float32' as const, values: b.values })),
     );
@@ -92,11 +95,13 @@ export async function saveCheckpoint(runDir: string, weights: ReadonlyMap<string
       JSON.stringify({ format: 1, kind: optimizer.kind, config: optimizer.config, steps: optimizer.steps, tensors: o.entries }, null, 1),
     );
     await writeFileSynced(path.join(tmp, 'state.json'), JSON.stringify(state, null, 1));
-    // Swap: old -> checkpoint.old-*, tmp -> checkpoint, then drop old. loadCheckpoint falls back to an
-    // old-* folder if a crash happens between the two renames.
+    // Swap: old -> checkpoint.old-*, tmp -> checkpoint, then drop old. A crash between the two renames
+    // leaves no `checkpoint` but a complete old-* and tmp-*: loadCheckpoint takes the newest complete one.
     const old = existsSync(final) ? `${final}.old-${randomBytes(3).toString('hex')}` : null;
     if (old) await fs.rename(final, old);
+    crashPoint('checkpoint-between-renames', state.epoch);
     await fs.rename(tmp, final);
+    await syncDir(runDir);
     if (old) await fs.rm(old, { recursive: true, force: true });
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
@@ -104,12 +109,70 @@ export async function saveCheckpoint(runDir: string, weights: ReadonlyMap<string
   }
 }
 
-async function locate(runDir: string): Promise<string | null> {
+/** Makes a folder's renames durable (a power cut after rename must not bring the old name back). */
+async function syncDir(dir: string): Promise<void> {
+  const h = await fs.open(dir, 'r').catch(() => null);
+  if (!h) return;
+  try {
+    await h.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename itself is still atomic.
+  } finally {
+    await h.close();
+  }
+}
+
+const CANDIDATE = /^checkpoint(\.old-[0-9a-f]+|\.tmp-[0-9a-f]+)?$/;
+
+/** The epoch a checkpoint folder holds, or null when it is incomplete (state.json is written last). */
+async function completeEpoch(dir: string): Promise<number | null> {
+  try {
+    const state = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as { epoch?: unknown };
+    if (typeof state.epoch !== 'number' || !Number.isInteger(state.epoch)) return null;
+    for (const f of ['weights.json', 'weights.bin', 'optimizer.json', 'optimizer.bin']) if (!existsSync(path.join(dir, f))) return null;
+    return state.epoch;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Every checkpoint folder of a run (checkpoint, checkpoint.old-*, checkpoint.tmp-*), complete or not, with
+ * the epoch of the complete ones. The newest complete one is the run's checkpoint.
+ */
+export async function checkpointCandidates(runDir: string): Promise<{ name: string; epoch: number | null }[]> {
+  const names = (await fs.readdir(runDir).catch(() => [] as string[])).filter((n) => CANDIDATE.test(n));
+  return Promise.all(names.map(async (name) => ({ name, epoch: await completeEpoch(path.join(runDir, name)) })));
+}
+
+/**
+ * Leaves exactly one checkpoint folder, `checkpoint`, holding the newest complete checkpoint (a crash between
+ * the swap's two renames leaves it under an old-* or tmp-* name), and removes every other one: stale
+ * old-*, half-written tmp-*, older complete ones. Only the run's lock holder calls this.
+ */
+export async function tidyCheckpoints(runDir: string): Promise<void> {
+  const candidates = await checkpointCandidates(runDir);
+  let newest: { name: string; epoch: number } | null = null;
+  for (const c of candidates) {
+    if (c.epoch === null) continue;
+    // On a tie the settled name wins, then any (they hold the same epoch).
+    if (!newest || c.epoch > newest.epoch || (c.epoch === newest.epoch && c.name === 'checkpoint')) newest = { name: c.name, epoch: c.epoch };
+  }
   const final = path.join(runDir, 'checkpoint');
-  if (existsSync(path.join(final, 'state.json'))) return final;
-  const olds = (await fs.readdir(runDir).catch(() => [] as string[])).filter((n) => n.startsWith('checkpoint.old-'));
-  for (const o of olds) if (existsSync(path.join(runDir, o, 'state.json'))) return path.join(runDir, o);
-  return null;
+  for (const c of candidates) {
+    if (newest && c.name === newest.name) continue;
+    await fs.rm(path.join(runDir, c.name), { recursive: true, force: true });
+  }
+  if (newest && newest.name !== 'checkpoint') {
+    await fs.rename(path.join(runDir, newest.name), final);
+    await syncDir(runDir);
+  }
+}
+
+async function locate(runDir: string): Promise<string | null> {
+  await tidyCheckpoints(runDir);
+  const final = path.join(runDir, 'checkpoint');
+  return (await completeEpoch(final)) === null ? null : final;
 }
 
 /** The run's last checkpoint, or null when it has none. Tensors are the caller's to dispose. */

@@ -62,6 +62,19 @@ export interface CombinationTestReport {
   test: CombinationEvaluation;
 }
 
+/**
+ * The caller chose things that cannot be combined: runs evaluated on other clips or in another order, with
+ * other classes, on another split, or a test split that overlaps the one beta was chosen on. The API answers
+ * it as a conflict; any other throw here (a malformed predictions record, a bad beta) is a bug or corrupt
+ * data, not the user's choice.
+ */
+export class IncompatibleChoiceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IncompatibleChoiceError';
+  }
+}
+
 /** How far a row may stray from a probability distribution (float32 softmax outputs, rounding on save). */
 const PROBABILITY_TOLERANCE = 1e-3;
 
@@ -79,16 +92,16 @@ function assertUniqueIds(ids: readonly string[], owner: string): void {
 
 /** Throws an error naming the first difference between two clip-id lists. */
 function assertSameClips(a: readonly string[], b: readonly string[], nameA: string, nameB: string): void {
-  if (a.length !== b.length) throw new Error(`${nameA} has ${a.length} clips, ${nameB} has ${b.length}`);
+  if (a.length !== b.length) throw new IncompatibleChoiceError(`${nameA} has ${a.length} clips, ${nameB} has ${b.length}`);
   const index = a.findIndex((id, i) => id !== b[i]);
   if (index < 0) return;
   const setA = new Set(a);
   const sameSet = b.every((id) => setA.has(id));
   const detail = `first difference at index ${index}: '${a[index]}' vs '${b[index]}'`;
-  if (sameSet) throw new Error(`${nameB} lists the same clips as ${nameA} in a different order (${detail})`);
+  if (sameSet) throw new IncompatibleChoiceError(`${nameB} lists the same clips as ${nameA} in a different order (${detail})`);
   const setB = new Set(b);
   const missing = a.filter((id) => !setB.has(id)).slice(0, 3);
-  throw new Error(`clip ids differ between ${nameA} and ${nameB} (${detail}; e.g. ${missing.map((m) => `'${m}'`).join(', ')} only in ${nameA})`);
+  throw new IncompatibleChoiceError(`clip ids differ between ${nameA} and ${nameB} (${detail}; e.g. ${missing.map((m) => `'${m}'`).join(', ')} only in ${nameA})`);
 }
 
 function assertProbabilityRows(p: SplitProbabilities): number {
@@ -117,16 +130,16 @@ function assertProbabilityRows(p: SplitProbabilities): number {
 function assertPairedPredictions(p1: SplitProbabilities, p2: SplitProbabilities): number {
   const nameA = `model A ('${p1.model}')`;
   const nameB = `model B ('${p2.model}')`;
-  if (p1.split !== p2.split) throw new Error(`${nameA} is on split '${p1.split}', ${nameB} on '${p2.split}'`);
+  if (p1.split !== p2.split) throw new IncompatibleChoiceError(`${nameA} is on split '${p1.split}', ${nameB} on '${p2.split}'`);
   const classesA = assertProbabilityRows(p1);
   const classesB = assertProbabilityRows(p2);
   assertSameClips(p1.clipIds, p2.clipIds, nameA, nameB);
-  if (classesA !== classesB) throw new Error(`${nameA} gives ${classesA} probabilities per clip, ${nameB} gives ${classesB}`);
+  if (classesA !== classesB) throw new IncompatibleChoiceError(`${nameA} gives ${classesA} probabilities per clip, ${nameB} gives ${classesB}`);
   return classesA;
 }
 
 function assertLabelsMatch(p: SplitProbabilities, labels: SplitLabels): void {
-  if (labels.split !== p.split) throw new Error(`labels are for split '${labels.split}', predictions for '${p.split}'`);
+  if (labels.split !== p.split) throw new IncompatibleChoiceError(`labels are for split '${labels.split}', predictions for '${p.split}'`);
   if (labels.labels.length !== labels.clipIds.length) {
     throw new Error(`labels for '${labels.split}': ${labels.clipIds.length} clip ids but ${labels.labels.length} labels`);
   }
@@ -206,17 +219,17 @@ export function reportCombinationOnTest(
   testLabels: SplitLabels,
 ): CombinationTestReport {
   if (testA.split === selection.selectedOn.split) {
-    throw new Error(`beta was chosen on split '${testA.split}'; it cannot be reported on the same split`);
+    throw new IncompatibleChoiceError(`beta was chosen on split '${testA.split}'; it cannot be reported on the same split`);
   }
   const validationIds = new Set(selection.selectedOn.clipIds);
   const shared = testA.clipIds.filter((id) => validationIds.has(id));
   if (shared.length > 0) {
-    throw new Error(
+    throw new IncompatibleChoiceError(
       `split '${testA.split}' shares ${shared.length} clip(s) with '${selection.selectedOn.split}', where beta was chosen (e.g. '${shared[0]}')`,
     );
   }
   if (testA.model !== selection.modelA || testB.model !== selection.modelB) {
-    throw new Error(
+    throw new IncompatibleChoiceError(
       `beta was chosen for A = '${selection.modelA}', B = '${selection.modelB}' but got A = '${testA.model}', B = '${testB.model}'`,
     );
   }

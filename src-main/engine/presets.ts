@@ -7,6 +7,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { resourcesDir } from '../app-paths';
+import { mergeConfig } from './config-paths';
+
+export { mergeConfig };
 
 export interface Preset {
   name: string;
@@ -39,16 +42,3 @@ export function getPreset(name: string, dir = presetsDir()): Preset {
   return found;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Deep merge: objects merge key by key, anything else in `over` replaces `base`. */
-export function mergeConfig(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) continue;
-    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeConfig(out[k] as Record<string, unknown>, v) : v;
-  }
-  return out;
-}

@@ -16,7 +16,7 @@ export const DEFAULT_IAL_STAR_EPS = 1e-6;
 /** Loss: CE + alpha * A * exp(-lambda * epoch) * aux (paper Eqs. 3, 6-7). See losses.ts. */
 export const lossConfigSchema = z.strictObject({
   aux: z.enum(['none', 'ial', 'ial-star', 'ial-star-signed']),
-  alpha: z.number().finite().nonnegative(),
+  alpha: z.number().finite().min(0).max(100),
   decay: ialDecaySchema,
   logBase: z.enum(['e', '10']).default('e'),
   eps: z.number().finite().positive().max(0.1).default(DEFAULT_IAL_STAR_EPS),
@@ -24,7 +24,7 @@ export const lossConfigSchema = z.strictObject({
 
 export const sgdConfigSchema = z.strictObject({
   momentum: z.number().finite().min(0).max(1),
-  weightDecay: z.number().finite().nonnegative(),
+  weightDecay: z.number().finite().min(0).max(10),
 });
 
 /** Training augmentation, per clip (data/augment.ts). Defaults: the IAL reference code's transforms. */
@@ -43,6 +43,21 @@ export const augmentConfigSchema = z
   .refine((a) => a.aspectMin <= a.aspectMax, { path: ['aspectMin'], error: 'must be <= aspectMax' });
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/**
+ * The stall watchdog (engine/watchdog.ts): a run whose training makes no progress for this long is marked
+ * `stalled`, its process ended, and then failed or resumed from its last checkpoint.
+ */
+export const WATCHDOG_DEFAULTS = { stallSeconds: 'auto' as const, floorSeconds: 120, onStall: 'fail' as const, maxResumes: 2 };
+export const watchdogConfigSchema = z.strictObject({
+  /** Seconds without progress, or 'auto': 10x the slowest measured step, at least floorSeconds. */
+  stallSeconds: z.union([z.literal('auto'), int(1, 86_400)]).default(WATCHDOG_DEFAULTS.stallSeconds),
+  floorSeconds: int(1, 86_400).default(WATCHDOG_DEFAULTS.floorSeconds),
+  /** What a supervisor (the app's queue, a study worker) does with a stalled run. */
+  onStall: z.enum(['fail', 'resume']).default(WATCHDOG_DEFAULTS.onStall),
+  /** Resumes after stalls before the run is failed instead. */
+  maxResumes: int(0, 20).default(WATCHDOG_DEFAULTS.maxResumes),
+});
 
 export const runConfigSchema = z.strictObject({
   name: z.string().trim().min(1).max(120).optional(),
@@ -122,6 +137,7 @@ export const runConfigSchema = z.strictObject({
   threads: int(1, 256).optional(),
   /** Evaluate every N epochs (the last epoch is always evaluated). */
   evalEvery: int(1, 1000).default(1),
+  watchdog: watchdogConfigSchema.default(WATCHDOG_DEFAULTS),
 });
 
 export type RunConfigInput = z.input<typeof runConfigSchema>;

@@ -14,7 +14,7 @@ import { getDataset } from '../workspace/datasets-registry';
 import type { ResolvedRunConfig } from '../workspace/run-records';
 import { newRunId } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
-import { describeModel } from './models';
+import { describeModel, ModelOptionError, type ModelInfo } from './models';
 import { runConfigSchema, type RunConfig, type RunConfigInput } from './run-config';
 
 let codeVersionCache: string | null = null;
@@ -43,6 +43,36 @@ export class RunSetupError extends Error {
   }
 }
 
+/** The run-config field behind each model option, so a refusal points at what the user chose. */
+const FIELD_OF_MODEL_OPTION: Record<ModelOptionError['option'], string> = {
+  name: 'model.name',
+  frames: 'model.frames',
+  size: 'model.size',
+  dropout: 'model.dropout',
+  seed: 'seed',
+  numClasses: 'dataset.id',
+};
+
+/**
+ * Parameter count and FLOPs of the config's model for `numClasses` classes. A combination the architecture
+ * cannot take (IAL-GCA with 1 frame, frames too small for a model) is a RunSetupError naming its config field;
+ * any other throw is a bug and passes unchanged.
+ */
+export function describeConfigModel(config: Pick<RunConfig, 'model' | 'seed'>, numClasses: number): ModelInfo {
+  try {
+    return describeModel(config.model.name, {
+      numClasses,
+      frames: config.model.frames,
+      size: config.model.size,
+      dropout: config.model.dropout,
+      seed: config.seed,
+    });
+  } catch (err) {
+    if (err instanceof ModelOptionError) throw new RunSetupError(err.message, FIELD_OF_MODEL_OPTION[err.option]);
+    throw err;
+  }
+}
+
 export function findSplit(index: DatasetIndex, name: string | undefined): DatasetSplit {
   if (index.splits.length === 0) throw new RunSetupError(`dataset ${index.root} has no splits`, 'dataset.split');
   if (!name) return index.splits[0]!;
@@ -61,13 +91,7 @@ export async function resolveRunConfig(ws: Workspace, input: RunConfigInput | un
   });
   const index = await openDataset(entry.spec);
   const split = findSplit(index, config.dataset.split);
-  const info = describeModel(config.model.name, {
-    numClasses: index.labels.length,
-    frames: config.model.frames,
-    size: config.model.size,
-    dropout: config.model.dropout,
-    seed: config.seed,
-  });
+  const info = describeConfigModel(config, index.labels.length);
   const createdAt = new Date();
   const resolved: ResolvedRunConfig = {
     id: newRunId(config.name ?? `${config.loss.aux === 'none' ? 'ce' : config.loss.aux}-${config.model.name}`, createdAt),

@@ -12,9 +12,13 @@ export interface IalDecay {
   lambda: number;
 }
 
-export const ialDecaySchema = z.object({
-  A: z.number().finite().nonnegative(),
-  lambda: z.number().finite().nonnegative(),
+/**
+ * Strict (an unknown key is refused, not dropped) and bounded: A up to 100 times the base weight; lambda up
+ * to 10 per epoch, past which the weight is below 5e-5 of A after one epoch.
+ */
+export const ialDecaySchema = z.strictObject({
+  A: z.number().finite().min(0).max(100),
+  lambda: z.number().finite().min(0).max(10),
 });
 
 function assertEpoch(epoch: number): void {
@@ -44,12 +48,14 @@ export type LrSchedule =
   | { kind: 'exponential'; gamma: number }
   | { kind: 'step'; stepSize: number; gamma: number };
 
-const gammaSchema = z.number().finite().positive();
+/** A decay factor: the schedules decrease the rate (gamma 1 keeps it constant). */
+const gammaSchema = z.number().finite().positive().max(1);
 
+/** Strict variants (an unknown key is refused, not dropped); stepSize in epochs, at most a run's 1000. */
 export const lrScheduleSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('constant') }),
-  z.object({ kind: z.literal('exponential'), gamma: gammaSchema }),
-  z.object({ kind: z.literal('step'), stepSize: z.number().int().positive(), gamma: gammaSchema }),
+  z.strictObject({ kind: z.literal('constant') }),
+  z.strictObject({ kind: z.literal('exponential'), gamma: gammaSchema }),
+  z.strictObject({ kind: z.literal('step'), stepSize: z.number().int().min(1).max(1000), gamma: gammaSchema }),
 ]);
 
 /** Validates an untrusted (run-config) schedule; throws a ZodError naming the bad field. */

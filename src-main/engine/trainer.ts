@@ -16,8 +16,10 @@ import { getDataset } from '../workspace/datasets-registry';
 import type { EvalSummary, MetricRecord, ResolvedRunConfig, RunProgress, RunStatus, TrainTerms } from '../workspace/run-records';
 import { appendMetric, completeConfig, evalFileName, readConfig, readMetrics, readStatus, runDir, writeStatus } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
+import { acquireRunLock, type RunLock } from '../workspace/locks';
 import { initBackend } from './backend';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { crashPoint, stallPoint } from './crash-points';
 import { evaluationRecords, predictProbabilities } from './evaluate';
 import { assertFiniteLoss, RunFailure, watchForBackendFailures } from './failure-watch';
 import { computeLossTerms, crossEntropyPerSample } from './losses';
@@ -25,16 +27,27 @@ import { summariseEpochs } from './metrics';
 import { chooseMicroBatch } from './micro-batch';
 import { createModel, type DferModel } from './models';
 import { GradientAccumulator, Sgd } from './optimizer';
-import type { RunConfig } from './run-config';
-import { runParts, type RunParts } from './run-setup';
+import { WATCHDOG_DEFAULTS, type RunConfig } from './run-config';
+import { findSplit, runParts, type RunParts } from './run-setup';
 import { learningRateAt } from './schedules';
 import { tf } from './tf';
+import { Watchdog } from './watchdog';
 
 export interface RunHooks {
   signal?: AbortSignal;
+  /** What the run lock's lock.json says this process is doing ('dfer train', 'app queue', ...). */
+  purpose?: string;
   onProgress?: (progress: RunProgress) => void;
   onEpoch?: (record: MetricRecord) => void;
   onLog?: (line: string) => void;
+}
+
+/** Another process took the run's lock over (this one looked dead to it): stop writing at once. */
+class LockLost extends Error {
+  constructor(cause: Error) {
+    super(`the run lock was taken over by another process (${cause.message}); this process stopped writing`);
+    this.name = 'LockLost';
+  }
 }
 
 export class RunCancelled extends Error {
@@ -136,9 +149,22 @@ function makePlan(config: RunConfig): Plan {
   };
 }
 
-/** Runs (or resumes) a run to its end. Returns the final status; never throws for a run failure. */
+/**
+ * Runs (or resumes) a run to its end, holding the run's lock throughout. Returns the final status; never
+ * throws for a run failure. Throws RunLockedError (naming the holder) when another live process trains it,
+ * before writing anything.
+ */
 export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks = {}): Promise<RunStatus> {
   const dir = runDir(ws, runId);
+  const lock = await acquireRunLock(dir, runId, hooks.purpose ?? `training (${path.basename(process.argv[1] ?? 'node')})`);
+  try {
+    return await executeLocked(ws, runId, dir, lock, hooks);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function executeLocked(ws: Workspace, runId: string, dir: string, lock: RunLock, hooks: RunHooks): Promise<RunStatus> {
   let resolved = await readConfig(dir);
   const config = resolved.config;
   const previous = await readStatus(dir);
@@ -160,6 +186,18 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
   const log = (line: string) => hooks.onLog?.(line);
 
   const watch = watchForBackendFailures();
+  // Runs created before the watchdog existed have no `watchdog` in their config.json.
+  const watchdogConfig = config.watchdog ?? WATCHDOG_DEFAULTS;
+  const watchdog = new Watchdog({
+    runId,
+    statusFile: path.join(dir, 'status.json'),
+    stallSeconds: watchdogConfig.stallSeconds,
+    floorSeconds: watchdogConfig.floorSeconds,
+  });
+  const guard = (activity: string) => {
+    if (lock.isCompromised()) throw new LockLost(new Error('lock compromised'));
+    watchdog.beat(activity);
+  };
   let model: DferModel | null = null;
   let optimizer: Sgd | null = null;
   let currentEpoch = -1;
@@ -173,7 +211,10 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
     if (index.labels.join('\u0001') !== resolved.dataset.labels.join('\u0001')) {
       throw new RunFailure(`the label map of dataset '${entry.id}' changed since the run was created (${resolved.dataset.labels.join(', ')} -> ${index.labels.join(', ')})`);
     }
-    const check = await checkDataset(index, { frames: config.model.frames, content: 'none' });
+    // Every frame of the clips this run reads is checked for a complete JPEG (its end marker): cheap, and a
+    // truncated frame is found before it costs the run an epoch.
+    const runSplit = findSplit(index, config.dataset.split);
+    const check = await checkDataset(index, { frames: config.model.frames, content: 'ends', contentClips: [...runSplit.train, ...runSplit.test] });
     const policy = applyDatasetPolicy(index, check, config.dataset.policy);
     if (!policy.ok) {
       const first = policy.blocking.slice(0, 5).map((i) => `${i.clipId ? `clip ${i.clipId}: ` : ''}${i.message}`);
@@ -238,6 +279,8 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
         cacheDir: ws.cache,
         cacheKey: resolved.dataset.fingerprint,
         cacheFill: config.dataset.cacheFill,
+        policy: config.dataset.policy,
+        onBadClip: (s) => log(`skipped clip ${s.id} in epoch ${s.epoch + 1}: ${s.file ?? '(no frames)'}: ${s.reason}`),
       });
     const mainLoader = loaderFor(parts.train);
     const pretrainLoader = parts.pretrain.length > 0 ? loaderFor(parts.pretrain) : null;
@@ -267,6 +310,8 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
     };
 
     const frameFloats = config.model.frames * config.model.size * config.model.size * 3;
+    watchdog.arm();
+    log(`stall watchdog: ${watchdogConfig.stallSeconds === 'auto' ? `10x the slowest step, at least ${watchdogConfig.floorSeconds} s` : `${watchdogConfig.stallSeconds} s`} without progress; on a stall: ${watchdogConfig.onStall}`);
     for (let epoch = startEpoch; epoch < plan.total; epoch++) {
       currentEpoch = epoch;
       const phase = epoch < plan.pretrainEpochs ? 'pretrain' : 'main';
@@ -279,6 +324,7 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
       let batchIndex = 0;
       let auxWeight = 0;
 
+      guard(`epoch ${epoch + 1}/${plan.total} (${phase}): loading batch 1`);
       for await (const batch of loader.epoch(epoch)) {
         const effective = batch.ids.length;
         const accumulator = new GradientAccumulator();
@@ -286,6 +332,8 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
         for (let start = 0; start < effective; start += micro.microBatch) {
           if (hooks.signal?.aborted) throw new RunCancelled();
           const n = Math.min(micro.microBatch, effective - start);
+          guard(`epoch ${epoch + 1}/${plan.total} (${phase}), batch ${batchIndex + 1}/${loader.batchesPerEpoch}, clips ${start + 1}-${start + n} of ${effective}: training step`);
+          stallPoint(epoch);
           const t0 = performance.now();
           const r = microStep(
             model,
@@ -304,8 +352,11 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
           batchTerms.ce += r.ce;
           batchTerms.aux += r.aux;
           batchTerms.auxHeads += r.auxHeads;
-          trainPace.update((performance.now() - t0) / 1000, n);
+          const stepMs = performance.now() - t0;
+          watchdog.step(stepMs);
+          trainPace.update(stepMs / 1000, n);
         }
+        guard(`epoch ${epoch + 1}/${plan.total} (${phase}), batch ${batchIndex + 1}/${loader.batchesPerEpoch}: optimizer step`);
         const grads = accumulator.take();
         optimizer.step(grads, lr);
         grads.forEach((g) => g.dispose());
@@ -327,6 +378,7 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
           clipsPerSecond: trainPace.value ? 1 / trainPace.value : null,
           loss: sums.loss / sums.clips,
         });
+        guard(`epoch ${epoch + 1}/${plan.total} (${phase}): loading batch ${batchIndex + 1}`);
       }
       if (sums.clips === 0) throw new RunFailure(`epoch ${epoch} had no loadable training clips`);
       const train: TrainTerms = {
@@ -340,11 +392,14 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
       };
 
       const record: MetricRecord = { epoch, phase, phaseEpoch, time: new Date().toISOString(), lr, train };
+      crashPoint('before-eval', epoch);
       if (plan.evalDue(epoch)) {
         const parts2: [string, RunParts['test']][] = [['test', parts.test]];
         if (parts.validation.length > 0) parts2.push(['validation', parts.validation]);
         for (const [split, clips] of parts2) {
           const t0 = performance.now();
+          let evalStep = t0;
+          guard(`epoch ${epoch + 1}/${plan.total}: evaluating ${split}, 0/${clips.length} clips`);
           report({ phase: 'eval', epoch, totalEpochs: plan.total, batch: 0, batches: 1, etaSeconds: eta(epoch, 0), clipsPerSecond: null, loss: null });
           const probs = await predictProbabilities(model, clips, {
             frames: config.model.frames,
@@ -353,12 +408,19 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
             cacheDir: ws.cache,
             cacheKey: resolved.dataset.fingerprint,
             signal: hooks.signal,
+            onBatch: (done, total) => {
+              const ms = performance.now() - evalStep;
+              evalStep = performance.now();
+              watchdog.step(ms);
+              guard(`epoch ${epoch + 1}/${plan.total}: evaluating ${split}, ${done}/${total} clips`);
+            },
           });
           watch.check();
           evalPace.update((performance.now() - t0) / 1000, clips.length);
           const out = evaluationRecords(runId, split, epoch, resolved.dataset.labels, probs);
           if (split === 'test') {
             await writeJsonAtomic(path.join(dir, 'eval', evalFileName(epoch)), out.record);
+            crashPoint('after-eval-file', epoch);
             record.test = out.summary;
           } else {
             await writeJsonAtomic(path.join(dir, 'eval', `validation-${evalFileName(epoch)}`), out.record);
@@ -371,12 +433,15 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
         }
       }
       if (hooks.signal?.aborted) throw new RunCancelled();
+      guard(`epoch ${epoch + 1}/${plan.total}: writing the checkpoint`);
       const weights = model.getWeights();
       try {
         await saveCheckpoint(dir, weights, optimizer.getState(), { epoch, metric: record });
       } finally {
         weights.forEach((t) => t.dispose());
       }
+      crashPoint('before-metrics', epoch);
+      guard(`epoch ${epoch + 1}/${plan.total}: appending metrics.jsonl`);
       await appendMetric(dir, record);
       hooks.onEpoch?.(record);
       log(
@@ -386,12 +451,22 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
     }
     await mainLoader.flush();
     await pretrainLoader?.flush();
-    await writeRunSummary(dir, resolved);
+    const skippedInTraining = [...mainLoader.skippedClips(), ...(pretrainLoader?.skippedClips() ?? [])].filter(
+      (s, i, all) => all.findIndex((t) => t.id === s.id) === i,
+    );
+    if (skippedInTraining.length > 0) log(`${skippedInTraining.length} clip(s) skipped during training (policy skip-bad): ${skippedInTraining.map((s) => s.id).join(', ')}`);
+    await writeRunSummary(dir, resolved, skippedInTraining.map((s) => ({ id: s.id, file: s.file ?? null, reason: s.reason })));
     const done = status({ state: 'done', endedAt: new Date().toISOString() });
     await statusChain;
     await writeStatus(dir, done);
     return done;
   } catch (err) {
+    if (err instanceof LockLost || lock.isCompromised()) {
+      // Another process owns the run's files now: write nothing more.
+      const lost = err instanceof LockLost ? err : new LockLost(err as Error);
+      log(`error: ${lost.message}`);
+      return status({ state: 'failed', reason: lost.message, endedAt: new Date().toISOString() });
+    }
     const cancelled = err instanceof RunCancelled || hooks.signal?.aborted;
     const reason = cancelled
       ? `cancelled during epoch ${currentEpoch}; ${currentEpoch > 0 ? `the checkpoint of epoch ${currentEpoch - 1} is kept` : 'no epoch was completed'}`
@@ -402,6 +477,7 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
     await writeStatus(dir, final);
     return final;
   } finally {
+    watchdog.stop();
     watch.stop();
     optimizer?.dispose();
     model?.dispose();
@@ -409,7 +485,11 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
 }
 
 /** summary.json: final and best WAR/UAR with their epochs, said plainly (best-on-test flatters). */
-export async function writeRunSummary(dir: string, resolved: ResolvedRunConfig): Promise<void> {
+export async function writeRunSummary(
+  dir: string,
+  resolved: ResolvedRunConfig,
+  skippedInTraining: { id: string; file: string | null; reason: string }[] = [],
+): Promise<void> {
   const metrics = (await readMetrics(dir)).filter((m) => m.test);
   if (metrics.length === 0) return;
   const summarise = (key: 'war' | 'uar', split: 'test' | 'validation') => {
@@ -421,5 +501,6 @@ export async function writeRunSummary(dir: string, resolved: ResolvedRunConfig):
     note: 'best = the epoch with the highest value on the test fold, which flatters; final = the last epoch. Report final, or best chosen on validation.',
     test: { war: summarise('war', 'test'), uar: summarise('uar', 'test') },
     validation: metrics.some((m) => m.validation) ? { war: summarise('war', 'validation'), uar: summarise('uar', 'validation') } : null,
+    skipped: { beforeTraining: resolved.clips?.skipped.length ?? 0, duringTraining: skippedInTraining.length, clips: skippedInTraining },
   });
 }

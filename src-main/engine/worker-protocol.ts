@@ -5,7 +5,9 @@ export type WorkerToParent =
   | { type: 'progress'; runId: string; progress: RunProgress }
   | { type: 'epoch'; runId: string; record: MetricRecord }
   | { type: 'log'; runId: string; line: string }
-  | { type: 'done'; runId: string; status: RunStatus };
+  | { type: 'done'; runId: string; status: RunStatus }
+  /** Another live process holds the run's lock: nothing was written. */
+  | { type: 'refused'; runId: string; reason: string };
 
 export type ParentToWorker = { type: 'cancel' };
 

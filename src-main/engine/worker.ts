@@ -8,6 +8,7 @@
 import type { WorkerToParent, ParentToWorker } from './worker-protocol';
 import { executeRun } from './trainer';
 import { openWorkspace } from '../workspace/workspace';
+import { RunLockedError } from '../workspace/locks';
 
 interface ParentPort {
   postMessage(message: unknown): void;
@@ -38,18 +39,28 @@ async function main(): Promise<void> {
   else process.on('message', (m) => onMessage(m as ParentToWorker));
 
   let lastProgress = 0;
-  const status = await executeRun(ws, runId, {
-    signal: controller.signal,
-    onProgress: (progress) => {
-      // Enough for a live bar without flooding the channel.
-      const now = Date.now();
-      if (now - lastProgress < 250 && progress.batch !== progress.batches) return;
-      lastProgress = now;
-      send({ type: 'progress', runId, progress });
-    },
-    onEpoch: (record) => send({ type: 'epoch', runId, record }),
-    onLog: (line) => send({ type: 'log', runId, line }),
-  });
+  let status;
+  try {
+    status = await executeRun(ws, runId, {
+      purpose: parentPort ? 'the app' : 'web mode / queue worker',
+      signal: controller.signal,
+      onProgress: (progress) => {
+        // Enough for a live bar without flooding the channel.
+        const now = Date.now();
+        if (now - lastProgress < 250 && progress.batch !== progress.batches) return;
+        lastProgress = now;
+        send({ type: 'progress', runId, progress });
+      },
+      onEpoch: (record) => send({ type: 'epoch', runId, record }),
+      onLog: (line) => send({ type: 'log', runId, line }),
+    });
+  } catch (err) {
+    if (err instanceof RunLockedError) {
+      send({ type: 'refused', runId, reason: err.message });
+      return;
+    }
+    throw err;
+  }
   send({ type: 'done', runId, status });
 }
 

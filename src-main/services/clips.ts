@@ -21,6 +21,7 @@ import { RecordedSpecSchema, type RecordedSpec } from '../data/spec';
 import type { ClipRecord } from '../data/types';
 import { writeFileAtomic, writeJsonAtomic } from '../workspace/atomic';
 import { readRegistry, registerDataset } from '../workspace/datasets-registry';
+import { readJsonFile, WorkspaceFileError } from '../workspace/read-json';
 import type { Workspace } from '../workspace/workspace';
 // The one rule for flagging a clip, shared with the Clips view (a pure module without DOM or Node).
 import { faceMissingInMost } from '../../src-renderer/src/lib/face-crop';
@@ -54,7 +55,8 @@ function labelsOf(spec: RecordedSpec): string[] {
 /** Registers the workspace's clips as the dataset `recorded-clips`, so any run can be evaluated on them. */
 export async function ensureRecordedDataset(ws: Workspace): Promise<void> {
   if ((await readRegistry(ws)).some((d) => d.id === RECORDED_DATASET_ID)) return;
-  await registerDataset(ws, await recordedSpec(ws), { id: RECORDED_DATASET_ID, builtin: true });
+  // Decided again under the registry's lock: another process may have registered it meanwhile.
+  await registerDataset(ws, await recordedSpec(ws), { id: RECORDED_DATASET_ID, builtin: true, keepExisting: true });
 }
 
 /** Ids of the clips that are complete (have their meta.json), in natural order. */
@@ -87,20 +89,15 @@ function assertClipId(id: string, field = 'id'): void {
   if (!RecordedClipIdSchema.safeParse(id).success || id.includes('..')) throw new ClipStoreError('invalid', field, `'${id.slice(0, 80)}' is not a clip id`);
 }
 
+/**
+ * A clip's meta.json, through its schema. No such clip: ClipStoreError not-found. A meta.json that cannot
+ * be read, is cut short or does not match the schema: WorkspaceFileError naming the file and the fault.
+ */
 async function readMeta(ws: Workspace, id: string, field = 'id'): Promise<RecordedClipMeta> {
   assertClipId(id, field);
-  const { metaFile } = recordedClipPaths(ws.clips, id);
-  let raw: string;
-  try {
-    raw = await fs.readFile(metaFile, 'utf8');
-  } catch {
-    throw new ClipStoreError('not-found', field, `no recorded clip '${id}'`);
-  }
-  const parsed = RecordedClipMetaSchema.safeParse(JSON.parse(raw.replace(/^\uFEFF/, '')));
-  if (!parsed.success) {
-    throw new ClipStoreError('invalid', field, `clip ${id}: meta.json is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
+  const meta = await readJsonFile(recordedClipPaths(ws.clips, id).metaFile, RecordedClipMetaSchema, { missing: null });
+  if (!meta) throw new ClipStoreError('not-found', field, `no recorded clip '${id}'`);
+  return meta;
 }
 
 function faceFrames(meta: RecordedClipMeta): number {
@@ -132,15 +129,45 @@ async function summarise(ws: Workspace, meta: RecordedClipMeta, id: string, labe
   };
 }
 
-/** Every complete clip, newest first; a clip with an unreadable meta.json is left out. */
+/**
+ * A clip whose meta.json cannot be used: listed with the reason (so it can be seen and deleted), its other
+ * fields placeholders; dated by its folder.
+ */
+async function unreadableSummary(ws: Workspace, id: string, reason: string): Promise<ClipSummary> {
+  const dir = recordedClipPaths(ws.clips, id).dir;
+  const changed = await fs.stat(dir).then((s) => s.mtime.toISOString()).catch(() => new Date(0).toISOString());
+  return {
+    id,
+    label: '',
+    intensity: 'mid',
+    notes: '',
+    fps: 0,
+    createdAt: changed,
+    source: 'frames',
+    frameCount: 0,
+    faceFrames: 0,
+    flagged: false,
+    hasVideo: existsSync(path.join(dir, 'clip.webm')),
+    width: 0,
+    height: 0,
+    problem: reason,
+    unreadable: reason,
+  };
+}
+
+/**
+ * Every complete clip, newest first. A clip whose meta.json is damaged is listed with `unreadable` (the
+ * file and what is wrong), not left out and not fatal to the list; one deleted meanwhile is left out.
+ */
 export async function listClips(ws: Workspace): Promise<ClipSummary[]> {
   const labelMap = labelsOf(await recordedSpec(ws));
   const out: ClipSummary[] = [];
   for (const id of await listClipIds(ws)) {
     try {
       out.push(await summarise(ws, await readMeta(ws, id), id, labelMap));
-    } catch {
-      /* a broken meta.json: `dfer datasets check recorded-clips` reports it */
+    } catch (err) {
+      if (err instanceof WorkspaceFileError) out.push(await unreadableSummary(ws, id, err.message));
+      else if (!(err instanceof ClipStoreError && err.code === 'not-found')) throw err;
     }
   }
   return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));

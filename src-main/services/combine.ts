@@ -7,6 +7,7 @@ import path from 'node:path';
 import {
   betaGrid,
   evaluateCombination,
+  IncompatibleChoiceError,
   reportCombinationOnTest,
   searchBeta,
   type BetaCriterion,
@@ -40,8 +41,22 @@ function asSplit(p: PredictionsRecord, split: string): { probs: SplitProbabiliti
   };
 }
 
+/**
+ * Runs trained on datasets with other class lists cannot be averaged class by class, even when the counts
+ * agree (the same 7 emotions in another order would silently mix 'Happy' with 'Sad').
+ */
+function assertSameClasses(a: PredictionsRecord, b: PredictionsRecord): void {
+  const classesA = a.labels ?? [];
+  const classesB = b.labels ?? [];
+  if (classesA.length === classesB.length && classesA.every((name, i) => name === classesB[i])) return;
+  throw new IncompatibleChoiceError(
+    `runs ${a.run} and ${b.run} predict different classes: [${classesA.join(', ')}] vs [${classesB.join(', ')}]`,
+  );
+}
+
 export async function combineRuns(ws: Workspace, runA: string, runB: string, beta: number, split = 'test'): Promise<CombinationEvaluation> {
   const [a, b] = await Promise.all([loadPredictions(ws, runA, split), loadPredictions(ws, runB, split)]);
+  assertSameClasses(a, b);
   const A = asSplit(a, split);
   return evaluateCombination(A.probs, asSplit(b, split).probs, A.labels, beta);
 }
@@ -49,6 +64,7 @@ export async function combineRuns(ws: Workspace, runA: string, runB: string, bet
 /** Every beta of the grid on one split (the curve a researcher looks at; not for choosing beta on test). */
 export async function betaCurve(ws: Workspace, runA: string, runB: string, split = 'test', step = 0.05): Promise<CombinationEvaluation[]> {
   const [a, b] = await Promise.all([loadPredictions(ws, runA, split), loadPredictions(ws, runB, split)]);
+  assertSameClasses(a, b);
   const A = asSplit(a, split);
   const B = asSplit(b, split);
   return betaGrid(step).map((beta) => evaluateCombination(A.probs, B.probs, A.labels, beta));
@@ -62,6 +78,8 @@ export async function chooseBetaOnValidation(ws: Workspace, runA: string, runB: 
     loadPredictions(ws, runA, 'test'),
     loadPredictions(ws, runB, 'test'),
   ]);
+  assertSameClasses(va, vb);
+  assertSameClasses(ta, tb);
   const V = asSplit(va, 'validation');
   const T = asSplit(ta, 'test');
   const selection = searchBeta(V.probs, asSplit(vb, 'validation').probs, V.labels, { criterion });

@@ -3,7 +3,7 @@
  * synthetic set. Errors carry the field or file they are about.
  */
 import path from 'node:path';
-import { checkDataset, type CheckReport } from '../data/check';
+import { checkDataset, type CheckReport, type ContentCheck } from '../data/check';
 import { openDataset } from '../data/registry';
 import { DatasetSpecSchema, type DatasetSpecInput } from '../data/spec';
 import { generateSyntheticDfew } from '../data/synth/generate';
@@ -28,13 +28,23 @@ export async function addDataset(ws: Workspace, specInput: DatasetSpecInput, id?
   if (index.clips.length === 0 && fatal.length > 0) {
     throw new DatasetLayoutError(`${spec.root} does not look like a ${spec.kind} dataset: ${fatal.slice(0, 3).map((p) => p.message).join('; ')}`);
   }
+  // Nothing to train on: no clips, or (folder datasets) class folders without a clip. Refused now, not at
+  // the first run.
+  if (!index.clips.some((c) => c.framePaths.length > 0)) {
+    const why = index.clips.length === 0 ? 'it has no clips' : `none of its ${index.clips.length} clip(s) has frame images`;
+    throw new DatasetLayoutError(`${spec.root} is not a usable ${spec.kind} dataset: ${why}`);
+  }
+  const emptyClasses = index.problems.filter((p) => p.code === 'empty-class');
+  if (emptyClasses.length > 0) {
+    throw new DatasetLayoutError(`${spec.root} is not a usable ${spec.kind} dataset: ${emptyClasses.map((p) => p.message).join('; ')}`);
+  }
   return registerDataset(ws, spec, { id });
 }
 
 export async function checkRegisteredDataset(
   ws: Workspace,
   id: string,
-  opts: { frames?: number; content?: 'none' | 'sample' | 'all'; onProgress?: (p: { done: number; total: number }) => void } = {},
+  opts: { frames?: number; content?: ContentCheck; onProgress?: (p: { done: number; total: number }) => void } = {},
 ): Promise<CheckReport> {
   const entry = await getDataset(ws, id);
   const index = await openDataset(entry.spec);

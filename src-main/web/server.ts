@@ -9,7 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Dispatch } from '../api/dispatch';
 import type { EventBus } from '../api/events';
 import { CONTENT_SECURITY_POLICY } from '../security/csp';
-import { allowedHosts, checkHostAndOrigin, newToken, TOKEN_COOKIE, tokenSource } from './auth';
+import { allowedHostNames, checkHostAndOrigin, newToken, tokenCookieName, tokenSource } from './auth';
 import { serveStatic } from './static';
 
 export interface WebServerOptions {
@@ -74,18 +74,30 @@ const STATUS_OF_CODE: Record<string, number> = {
   internal: 500,
 };
 
+/** The request target as a URL (only its path and query are used); null when it cannot be parsed. */
+function parseRequestUrl(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://placeholder');
+  } catch {
+    return null;
+  }
+}
+
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? newToken();
   const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
-  let hosts = new Set<string>();
+  const hosts = allowedHostNames(host);
+  /** Named after the port, set as soon as it listens (see tokenCookieName). */
+  let cookieName = '';
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-    const url = new URL(req.url ?? '/', 'http://placeholder');
     const bad = checkHostAndOrigin(req, hosts);
     if (bad) return sendJson(res, 403, { ok: false, error: { code: 'forbidden', message: bad } });
-    const source = tokenSource(req, url, token);
+    const url = parseRequestUrl(req.url);
+    if (!url) return sendJson(res, 400, { ok: false, error: { code: 'invalid-argument', message: 'malformed request URL' } });
+    const source = tokenSource(req, url, token, cookieName);
     if (!source) {
       return sendJson(res, 401, {
         ok: false,
@@ -94,12 +106,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
     if (source === 'query') {
       // Later requests (scripts, API calls, the WebSocket) carry the cookie instead of the URL token.
-      res.setHeader('set-cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+      res.setHeader('set-cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
 
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'method-not-allowed', message: 'use POST' } });
-      const method = decodeURIComponent(url.pathname.slice('/api/'.length));
+      let method: string;
+      try {
+        method = decodeURIComponent(url.pathname.slice('/api/'.length));
+      } catch {
+        // A bad percent-escape (`%E0%A4%A`) is the caller's mistake, not a crash.
+        return sendJson(res, 400, { ok: false, error: { code: 'invalid-argument', message: 'malformed percent-escape in the method name' } });
+      }
       let args: unknown;
       try {
         const text = await readBody(req, maxBody);
@@ -134,13 +152,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   });
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder');
+    const url = parseRequestUrl(req.url);
     const bad = checkHostAndOrigin(req, hosts);
     const reject = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (bad) return reject(403, 'Forbidden');
-    if (!tokenSource(req, url, token)) return reject(401, 'Unauthorized');
+    if (!url) return reject(400, 'Bad Request');
+    if (!tokenSource(req, url, token, cookieName)) return reject(401, 'Unauthorized');
     if (url.pathname !== '/events') return reject(404, 'Not Found');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
@@ -151,10 +170,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
+    server.listen(opts.port ?? 0, host, () => {
+      cookieName = tokenCookieName((server.address() as AddressInfo).port);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
-  hosts = allowedHosts(host, port);
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
   return {

@@ -3,11 +3,27 @@
  * append-only, everything else is replaced atomically. Deleting moves a run to trash/, restorable.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { crashWanted } from '../engine/crash-points';
 import { writeJsonAtomic } from './atomic';
-import type { EvalRecord, MetricRecord, ResolvedRunConfig, RunMeta, RunState, RunStatus, RunSummary } from './run-records';
+import { isProcessAlive, runLockHolder, withFileLock } from './locks';
+import { parseJsonLines, readJsonFile, WorkspaceFileError } from './read-json';
+import {
+  EvalRecordSchema,
+  MetricRecordSchema,
+  ResolvedRunConfigSchema,
+  RunMetaSchema,
+  RunStatusSchema,
+  type EvalRecord,
+  type MetricRecord,
+  type ResolvedRunConfig,
+  type RunMeta,
+  type RunState,
+  type RunStatus,
+  type RunSummary,
+} from './run-records';
 import type { Workspace } from './workspace';
 
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -60,12 +76,9 @@ export async function createRunFolder(ws: Workspace, resolved: ResolvedRunConfig
   return dir;
 }
 
-async function readJson<T>(file: string): Promise<T> {
-  return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-}
 
 export async function readConfig(dir: string): Promise<ResolvedRunConfig> {
-  return readJson<ResolvedRunConfig>(path.join(dir, 'config.json'));
+  return readJsonFile(path.join(dir, 'config.json'), ResolvedRunConfigSchema);
 }
 
 /**
@@ -90,15 +103,12 @@ export async function writeStatus(dir: string, status: RunStatus): Promise<void>
 }
 
 export async function readStatus(dir: string): Promise<RunStatus> {
-  return readJson<RunStatus>(path.join(dir, 'status.json'));
+  return readJsonFile(path.join(dir, 'status.json'), RunStatusSchema);
 }
 
+/** A run's annotations; defaults when meta.json is missing. A damaged one is an error naming it, never replaced. */
 export async function readMeta(dir: string): Promise<RunMeta> {
-  try {
-    return { ...DEFAULT_META, ...(await readJson<Partial<RunMeta>>(path.join(dir, 'meta.json'))) };
-  } catch {
-    return { ...DEFAULT_META };
-  }
+  return readJsonFile(path.join(dir, 'meta.json'), RunMetaSchema, { missing: { ...DEFAULT_META } });
 }
 
 export async function writeMeta(dir: string, meta: RunMeta): Promise<void> {
@@ -106,42 +116,98 @@ export async function writeMeta(dir: string, meta: RunMeta): Promise<void> {
 }
 
 /**
- * Appends one epoch's line. One write call of a line well under PIPE_BUF-sized chunks on an O_APPEND file
- * descriptor, then fsync: a crash leaves at most a torn last line, which readMetrics drops.
+ * Changes some of a run's annotations (tags, notes, star, archive) under the meta.json lock, re-reading
+ * inside it: parallel updates of different fields all land.
+ */
+export async function updateMeta(dir: string, changes: Partial<RunMeta>): Promise<RunMeta> {
+  const file = path.join(dir, 'meta.json');
+  return withFileLock(file, async () => {
+    const meta = await readMeta(dir);
+    const next = { ...meta, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) } as RunMeta;
+    await writeMeta(dir, next);
+    return next;
+  });
+}
+
+/**
+ * Appends one epoch's line: one write call on an O_APPEND descriptor, then fsync. A crash mid-write leaves
+ * a torn last line without its newline; before appending, that fragment is cut back to the last newline, so
+ * the next line never lands on it (the epoch it described is redone on resume).
  */
 export async function appendMetric(dir: string, record: MetricRecord): Promise<void> {
+  const file = path.join(dir, 'metrics.jsonl');
+  await cutTornTail(file);
   const existing = await readMetrics(dir);
   const last = existing.at(-1);
   if (last && record.epoch <= last.epoch) {
     throw new RunStoreError('conflict', `metrics.jsonl is append-only: epoch ${record.epoch} is not after ${last.epoch}`);
   }
-  const file = path.join(dir, 'metrics.jsonl');
+  const line = JSON.stringify(record) + '\n';
   const handle = await fs.open(file, 'a');
   try {
-    await handle.write(JSON.stringify(record) + '\n');
+    if (crashWanted('mid-metrics-line', record.epoch)) {
+      await handle.write(line.slice(0, Math.floor(line.length / 2)));
+      await handle.sync();
+      process.kill(process.pid, 'SIGKILL');
+    }
+    await handle.write(line);
     await handle.sync();
   } finally {
     await handle.close();
   }
 }
 
+/** Truncates a file that does not end in a newline back to just after its last newline. */
+export async function cutTornTail(file: string): Promise<number> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return 0;
+    // Read backwards in chunks until a newline (lines are a few kB).
+    const chunk = Buffer.alloc(64 * 1024);
+    let end = size;
+    const lastByte = Buffer.alloc(1);
+    await handle.read(lastByte, 0, 1, size - 1);
+    if (lastByte[0] === 0x0a) return 0;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+      const at = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (at >= 0) {
+        await handle.truncate(start + at + 1);
+        await handle.sync();
+        return size - (start + at + 1);
+      }
+      end = start;
+    }
+    await handle.truncate(0);
+    await handle.sync();
+    return size;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * metrics.jsonl's records, each through its schema. A torn last line (a crash mid-write) is left out: resume
+ * redoes that epoch and cuts it off before appending. A bad line anywhere else is an error naming the line.
+ */
 export async function readMetrics(dir: string): Promise<MetricRecord[]> {
+  const file = path.join(dir, 'metrics.jsonl');
   let text: string;
   try {
-    text = await fs.readFile(path.join(dir, 'metrics.jsonl'), 'utf8');
-  } catch {
-    return [];
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new WorkspaceFileError(file, `cannot be read: ${(err as Error).message}`);
   }
-  const out: MetricRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as MetricRecord);
-    } catch {
-      // A torn last line from a crash mid-write: the epoch it describes is redone on resume.
-    }
-  }
-  return out;
+  return parseJsonLines(file, text, MetricRecordSchema).records;
 }
 
 export function evalFileName(epoch: number): string {
@@ -149,22 +215,14 @@ export function evalFileName(epoch: number): string {
 }
 
 export async function readEval(dir: string, epoch: number): Promise<EvalRecord> {
-  return readJson<EvalRecord>(path.join(dir, 'eval', evalFileName(epoch)));
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return readJsonFile(path.join(dir, 'eval', evalFileName(epoch)), EvalRecordSchema);
 }
 
 /**
- * A run left `running` (or `queued` with a pid) by a process that no longer exists on this host was
- * interrupted (kill -9, power loss, crash). Mark it so; it can be resumed from its last checkpoint. Runs
- * owned by another host (a cluster node writing into a shared workspace) are left alone.
+ * A run left `running` or `stalled` whose trainer is gone was interrupted (kill -9, power loss, crash, a
+ * stall the watchdog ended). Mark it so; it can be resumed from its last checkpoint. Whether the trainer is
+ * gone is the run lock's answer: a dead pid on this host, or (for a cluster node writing into a shared
+ * workspace) a lock whose heartbeat stopped. A live holder anywhere is left alone.
  */
 export async function markInterruptedRuns(ws: Workspace, isAlive: (pid: number) => boolean = isProcessAlive): Promise<string[]> {
   const marked: string[] = [];
@@ -183,14 +241,15 @@ export async function markInterruptedRuns(ws: Workspace, isAlive: (pid: number) 
     } catch {
       continue;
     }
-    if (status.state !== 'running' || !status.pid || status.host !== os.hostname()) continue;
-    if (isAlive(status.pid) && status.pid !== process.pid) continue;
-    await writeStatus(dir, {
-      ...status,
-      state: 'interrupted',
-      reason: `the training process (pid ${status.pid}) ended without finishing; resume continues from the last checkpoint`,
-      updatedAt: new Date().toISOString(),
-    });
+    if (status.state !== 'running' && status.state !== 'stalled') continue;
+    if (status.pid === process.pid && status.host === os.hostname()) continue;
+    if (status.host === os.hostname() && status.pid && isAlive(status.pid)) continue;
+    if (status.host !== os.hostname() && (await runLockHolder(dir)) !== null) continue;
+    const why =
+      status.state === 'stalled'
+        ? `${status.reason ?? 'stalled'}; resume continues from the last checkpoint`
+        : `the training process (pid ${status.pid} on ${status.host}) ended without finishing; resume continues from the last checkpoint`;
+    await writeStatus(dir, { ...status, state: 'interrupted', reason: why, updatedAt: new Date().toISOString() });
     marked.push(id);
   }
   return marked;
@@ -237,6 +296,34 @@ export async function loadRunSummary(ws: Workspace, id: string): Promise<RunSumm
   return summariseRun(resolved, status, meta, metrics);
 }
 
+/** The Runs list's row for a run whose files cannot be read: its id, when it was made, and why. */
+function unreadableSummary(ws: Workspace, id: string, err: Error): RunSummary {
+  let createdAt = new Date(0).toISOString();
+  try {
+    createdAt = statSync(path.join(ws.runs, id)).mtime.toISOString();
+  } catch {
+    /* the folder went away meanwhile */
+  }
+  const now = new Date().toISOString();
+  return {
+    id,
+    name: id,
+    createdAt,
+    status: { state: 'failed', reason: err.message, updatedAt: now },
+    meta: { ...DEFAULT_META },
+    dataset: '?',
+    split: '?',
+    model: '?',
+    loss: '?',
+    backend: null,
+    epochsDone: 0,
+    epochsPlanned: 0,
+    final: null,
+    best: null,
+    unreadable: err.message,
+  };
+}
+
 export async function listRuns(ws: Workspace): Promise<RunSummary[]> {
   let ids: string[] = [];
   try {
@@ -248,8 +335,11 @@ export async function listRuns(ws: Workspace): Promise<RunSummary[]> {
   for (const id of ids) {
     try {
       runs.push(await loadRunSummary(ws, id));
-    } catch {
-      // A folder being created right now, or not a run: skip it rather than fail the whole list.
+    } catch (err) {
+      // A damaged run is listed with what is wrong, never hidden; a folder without config.json yet is a
+      // run being created right now (or not a run) and is skipped.
+      if (err instanceof RunStoreError && err.code === 'not-found') continue;
+      runs.push(unreadableSummary(ws, id, err as Error));
     }
   }
   return runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -260,7 +350,8 @@ export async function trashRun(ws: Workspace, id: string): Promise<void> {
   const dir = runDir(ws, id);
   const status = await readStatus(dir).catch(() => null);
   if (!status) throw new RunStoreError('not-found', `no run '${id}'`);
-  if (status.state === 'running' || status.state === 'queued') throw new RunStoreError('conflict', `run ${id} is ${status.state}: cancel it first`);
+  const holder = await runLockHolder(dir);
+  if (holder) throw new RunStoreError('conflict', `run ${id} is being trained by pid ${holder.pid} on ${holder.host} (since ${holder.since}): cancel it first`);
   await fs.mkdir(ws.trash, { recursive: true });
   await fs.rename(dir, path.join(ws.trash, id));
 }
@@ -275,5 +366,5 @@ export async function restoreRun(ws: Workspace, id: string): Promise<void> {
 }
 
 export function terminal(state: RunState): boolean {
-  return state === 'done' || state === 'failed' || state === 'cancelled' || state === 'interrupted';
+  return state === 'done' || state === 'failed' || state === 'cancelled' || state === 'interrupted' || state === 'stalled';
 }

@@ -3,7 +3,8 @@
  * (face-api's demo sample1.jpg) moving slowly across the frame. Record a clip; check on disk that the face
  * was found and the crops have the chosen size; label and edit it; import a video through the form;
  * predict both clips with two runs trained on the tiny built-in data (prepared with the CLI) and check the
- * table against `dfer predict` on the same clips; export it; delete a clip. Screenshot: docs/images/clips.png.
+ * table against `dfer predict` on the same clips; export it; delete a clip. Screenshot: clips.png in IMAGES
+ * (docs/images with DFER_SCREENSHOTS=1, see harness.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,9 +15,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { ClipPredictionReport } from '../../src-main/api/contract';
 import { makeFaceVideo } from '../helpers/face-video';
 import { tempDir } from '../helpers/tmp';
-import { launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
+import { IMAGES, launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
 
-const IMAGES = path.join(root, 'docs', 'images');
 const DFER = path.join(root, 'bin', 'dfer.mjs');
 const CROP = 32;
 const FPS = 10;

@@ -8,9 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
-import { launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
+import { IMAGES, launchChromium, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
 
-const IMAGES = path.join(root, 'docs', 'images');
 
 describe('Datasets and New run in Chromium via web mode', () => {
   const tmp = tempDir('dfer-e2e-dsnr-');

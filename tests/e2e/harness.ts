@@ -5,10 +5,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type LaunchOptions, type Page } from 'playwright-core';
 
 export const root = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * Where the e2e tests write their screenshots. Only `DFER_SCREENSHOTS=1` (`npm run screenshots`) writes the
+ * README's pictures in docs/images; otherwise they go to a folder under the OS temp dir, still taken (so the
+ * screenshot code runs) but leaving the git tree as `npm test` found it.
+ */
+export const SCREENSHOTS_TO_DOCS = process.env.DFER_SCREENSHOTS === '1';
+export const IMAGES = SCREENSHOTS_TO_DOCS ? path.join(root, 'docs', 'images') : path.join(os.tmpdir(), 'dfer-e2e-screenshots');
 
 export interface Served {
   url: string;

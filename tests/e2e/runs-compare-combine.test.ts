@@ -11,9 +11,8 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Download, Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
-import { launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
+import { IMAGES, launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
 
-const IMAGES = path.join(root, 'docs', 'images');
 const DFER = path.join(root, 'bin', 'dfer.mjs');
 
 interface EvalFile {

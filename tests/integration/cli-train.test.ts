@@ -52,6 +52,19 @@ describe('training through the real CLI, in child processes, on wasm', () => {
     expect(JSON.parse(readFileSync(path.join(dir, 'status.json'), 'utf8')).state).toBe('done');
   });
 
+  it('dfer train --set changes single fields, validated by the run-config schema, and a bad path names itself', async () => {
+    const { stdout } = await dfer(['train', '--config', configFile, '--set', 'loss.alpha=0.5', '--set', 'pretrain.epochs=2', '--set', 'loss.decay={"lambda":0.1}', '--detach']);
+    const id = stdout.match(/^run (\S+)$/m)![1]!;
+    const config = JSON.parse(readFileSync(path.join(ws, 'runs', id, 'config.json'), 'utf8')).config;
+    expect(config.loss.alpha).toBe(0.5);
+    expect(config.pretrain.epochs).toBe(2);
+    expect(config.loss.decay).toEqual({ A: 1, lambda: 0.1 });
+    const typo = await dfer(['train', '--config', configFile, '--set', 'loss.alpah=0.5', '--detach']).catch((e: { stderr: string }) => e);
+    expect((typo as { stderr: string }).stderr).toMatch(/loss.*alpah/);
+    const huge = await dfer(['train', '--config', configFile, '--set', 'loss.alpha=1e308', '--detach']).catch((e: { stderr: string }) => e);
+    expect((huge as { stderr: string }).stderr).toMatch(/loss\.alpha/);
+  });
+
   it('a run killed with SIGKILL mid-run is marked interrupted and resumes without duplicated metric lines', async () => {
     const child = spawn(process.execPath, [bin, '-w', ws, 'train', '--config', configFile, '--epochs', '5', '--name', 'to-be-killed'], {
       cwd: root,

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp';
+import { jpegBytes, makeDfew, oneClipPerClass, writeFrames } from '../unit/data/fixtures';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -71,6 +72,51 @@ describe('dfer CLI', () => {
     expect(two.threads).toBe(2);
     // Step 2's loss depends on step 1's SGD update, so this compares forward, backward and update.
     expect(Math.abs(one.train.lastLoss - two.train.lastLoss)).toBeLessThan(1e-4 * Math.abs(one.train.lastLoss));
+  });
+
+  it('datasets add refuses an empty folder root, naming it; check exits non-zero naming a truncated frame and a dataset with no clips', async () => {
+    const ws = path.join(tmp.dir, 'ws-datasets');
+    const empty = path.join(tmp.dir, 'empty-root');
+    mkdirSync(empty);
+    const refused = await dfer(['datasets', 'add', empty, '--kind', 'folder', '--workspace', ws]).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(refused?.code).not.toBe(0);
+    expect(refused?.stderr).toContain(empty);
+    expect(refused?.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    expect((await dfer(['datasets', 'list', '--json', '--workspace', ws])).stdout.trim()).toBe('[]');
+
+    // A DFEW copy whose clip 00003 has one truncated frame (frame 4, not among the decoded sample).
+    const dfew = path.join(tmp.dir, 'dfew');
+    await makeDfew(dfew, oneClipPerClass(20));
+    const cut = path.join(dfew, 'Clip', 'clip_224x224', '00003', '5.jpg');
+    const jpg = await jpegBytes();
+    writeFileSync(cut, jpg.subarray(0, Math.floor(jpg.length * 0.6)));
+    await dfer(['datasets', 'add', dfew, '--kind', 'dfew', '--id', 'copy', '--workspace', ws]);
+    const check = await dfer(['datasets', 'check', 'copy', '--workspace', ws]).then(
+      () => undefined,
+      (err: { code: number; stdout: string }) => err,
+    );
+    expect(check?.code).toBe(2);
+    expect(check?.stdout).toMatch(/errors: 1\b/);
+    expect(check?.stdout).toContain(cut);
+    const ends = await dfer(['datasets', 'check', 'copy', '--content', 'ends', '--json', '--workspace', ws]).catch((err: { stdout: string }) => err);
+    expect(JSON.parse(ends.stdout).summary).toMatchObject({ errors: 1, framesDecoded: 0, framesEndChecked: 140 });
+
+    // A folder dataset whose clips are gone after it was registered: the check fails, not "errors: 0".
+    const folder = path.join(tmp.dir, 'folder-root');
+    await writeFrames(path.join(folder, 'happy', 'a'), 2);
+    await writeFrames(path.join(folder, 'sad', 'b'), 2);
+    await dfer(['datasets', 'add', folder, '--kind', 'folder', '--id', 'shrinking', '--workspace', ws]);
+    for (const cls of ['happy', 'sad']) rmSync(path.join(folder, cls), { recursive: true });
+    const gone = await dfer(['datasets', 'check', 'shrinking', '--workspace', ws]).then(
+      () => undefined,
+      (err: { code: number; stdout: string }) => err,
+    );
+    expect(gone?.code).toBe(2);
+    expect(gone?.stdout).toMatch(/clips: 0\b/);
+    expect(gone?.stdout).toMatch(/error +no-clips .*no class folders/);
   });
 
   it('rejects a bad option value with a message naming it', async () => {

@@ -49,7 +49,7 @@ describe('run queue with real worker processes', () => {
     const b = await newRun(1);
     expect(queue.enqueue(a)).toBe(0);
     expect(queue.enqueue(b)).toBe(1);
-    expect(queue.state).toEqual({ running: a, queued: [b] });
+    expect(queue.state).toEqual({ running: a, runningAll: [a], queued: [b], concurrency: 1 });
     await queue.whenIdle();
     for (const id of [a, b]) {
       expect((await readStatus(runDir(ws, id))).state).toBe('done');

@@ -34,7 +34,7 @@ interface FoundClip {
   framePaths?: string[];
 }
 
-async function scanClassFolders(base: string, idPrefix: string): Promise<{ classes: string[]; clips: FoundClip[] }> {
+async function scanClassFolders(base: string, idPrefix: string): Promise<{ base: string; classes: string[]; clips: FoundClip[] }> {
   const top = await listFolder(base);
   const clips: FoundClip[] = [];
   for (const className of top.folders) {
@@ -56,7 +56,7 @@ async function scanClassFolders(base: string, idPrefix: string): Promise<{ class
       clips.push({ id: inside.folders.includes(prefix) ? `${id}.seq` : id, className, framePaths: files });
     }
   }
-  return { classes: top.folders, clips };
+  return { base, classes: top.folders, clips };
 }
 
 export async function openFolder(spec: FolderSpec): Promise<DatasetIndex> {
@@ -99,5 +99,26 @@ export async function openFolder(spec: FolderSpec): Promise<DatasetIndex> {
   const split: DatasetSplit = presplit
     ? { name: 'train-test', train: partIds.train, test: partIds.test }
     : stratifiedHoldout(declared, spec.testFraction, spec.seed);
-  return b.build([split]);
+  const index = await b.build([split]);
+
+  // Said out loud: a root with no class folders, and class folders holding no clip with frames (both make
+  // `datasets add` refuse the root; the check reports a dataset with no clips as an error).
+  const layout = `expected ${path.join(spec.root, '<class>', '<clip>', '*.jpg')} or ${path.join(spec.root, '<class>', '<name>_<n>.jpg')}`;
+  if (rootListing.state === 'ok' && discovered.length === 0) {
+    index.problems.push({ severity: 'error', code: 'no-clips', message: `folder dataset at ${spec.root} has no class folders (${layout})`, file: spec.root });
+  }
+  const withFrames = new Set(index.clips.filter((c) => c.framePaths.length > 0).map((c) => c.label));
+  const classDirs = parts.flatMap((p) => p.classes.map((c) => ({ className: c, dir: path.join(p.base, c) })));
+  for (const className of discovered) {
+    const label = findLabel(labels, className);
+    if (label < 0 || withFrames.has(label)) continue; // an unknown class is reported per clip already
+    const dirs = classDirs.filter((c) => c.className === className).map((c) => c.dir);
+    index.problems.push({
+      severity: 'warning',
+      code: 'empty-class',
+      message: `class folder ${dirs.join(' and ')} holds no clips with frames (${layout})`,
+      file: dirs[0],
+    });
+  }
+  return index;
 }

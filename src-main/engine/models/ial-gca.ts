@@ -33,7 +33,7 @@ import { Conv2d, convOutputSize } from './layers/conv2d';
 import { Linear } from './layers/linear';
 import { maxPool2d } from './layers/pooling';
 import { TransformerEncoder } from './layers/transformer';
-import { FunctionalDferModel, type ForwardResult, type ModelOptions, smallestSizeSatisfying } from './model';
+import { FunctionalDferModel, type ForwardResult, ModelOptionError, type ModelOptions, smallestSizeSatisfying } from './model';
 import type { Param, Scope } from './params';
 
 const CHANNELS = [64, 128, 256, 256] as const;
@@ -70,7 +70,7 @@ export class IalGcaModel extends FunctionalDferModel {
   constructor(options: ModelOptions, allocate = true) {
     super('ial-gca', options, allocate);
     const { frames, numClasses, size, dropout: dropoutRate } = this.options;
-    if (frames < 2) throw new Error(`model "ial-gca" needs at least 2 frames per clip (it uses frame differences), got ${frames}`);
+    if (frames < 2) throw new ModelOptionError(`model "ial-gca" needs at least 2 frames per clip (it uses frame differences), got ${frames}`, 'frames');
     // Below a 2x2 layer3 map the stride-2 patch embedding and layer4 have nothing left to downsample.
     this.requireMinimumSize(smallestSizeSatisfying((s) => ialFeatureSizes(s)[3] >= 2), 'the layer3 map must be at least 2x2');
     this.sizes = ialFeatureSizes(size);

@@ -18,6 +18,20 @@ export interface ModelOptions {
   dropout?: number;
 }
 
+/**
+ * Options the architecture cannot take (too few frames, frames too small, an unknown model): the caller's
+ * choice, naming the option, so a run config can point at its field. Other throws of a model are bugs.
+ */
+export class ModelOptionError extends Error {
+  constructor(
+    message: string,
+    readonly option: 'name' | keyof ModelOptions,
+  ) {
+    super(message);
+    this.name = 'ModelOptionError';
+  }
+}
+
 export interface ModelInfo {
   /** Trainable parameters (BatchNorm running statistics excluded, as PyTorch's parameters() does). */
   params: number;
@@ -57,15 +71,15 @@ export function resolveModelOptions(options: ModelOptions): Required<ModelOption
   const integerAtLeast = (field: keyof ModelOptions, minimum: number) => {
     const value = resolved[field];
     if (!Number.isInteger(value) || value < minimum) {
-      throw new Error(`model option "${field}" must be an integer >= ${minimum}, got ${value}`);
+      throw new ModelOptionError(`model option "${field}" must be an integer >= ${minimum}, got ${value}`, field);
     }
   };
   integerAtLeast('numClasses', 2);
   integerAtLeast('frames', 1);
   integerAtLeast('size', 1);
-  if (!Number.isInteger(resolved.seed)) throw new Error(`model option "seed" must be an integer, got ${resolved.seed}`);
+  if (!Number.isInteger(resolved.seed)) throw new ModelOptionError(`model option "seed" must be an integer, got ${resolved.seed}`, 'seed');
   if (!(resolved.dropout >= 0 && resolved.dropout < 1)) {
-    throw new Error(`model option "dropout" must be in [0, 1), got ${resolved.dropout}`);
+    throw new ModelOptionError(`model option "dropout" must be in [0, 1), got ${resolved.dropout}`, 'dropout');
   }
   return resolved;
 }
@@ -102,7 +116,10 @@ export abstract class FunctionalDferModel implements DferModel {
   /** Throws a clear error when the input is too small for the architecture (call from the constructor). */
   protected requireMinimumSize(minimum: number, reason: string): void {
     if (this.options.size < minimum) {
-      throw new Error(`model "${this.name}" needs frames of at least ${minimum}x${minimum} (${reason}); got ${this.options.size}x${this.options.size}`);
+      throw new ModelOptionError(
+        `model "${this.name}" needs frames of at least ${minimum}x${minimum} (${reason}); got ${this.options.size}x${this.options.size}`,
+        'size',
+      );
     }
   }
 

@@ -4,7 +4,7 @@
  */
 import { FormerDferModel } from './former-dfer';
 import { IalGcaModel } from './ial-gca';
-import type { DferModel, ModelInfo, ModelOptions } from './model';
+import { ModelOptionError, type DferModel, type ModelInfo, type ModelOptions } from './model';
 import { SmallDferModel } from './small';
 
 export const MODEL_NAMES = ['small', 'former-dfer', 'ial-gca'] as const;
@@ -26,7 +26,7 @@ export function isModelName(name: string): name is ModelName {
 }
 
 function build(name: string, options: CreateModelOptions, allocate: boolean): DferModel {
-  if (!isModelName(name)) throw new Error(`unknown model "${name}"; known models: ${MODEL_NAMES.join(', ')}`);
+  if (!isModelName(name)) throw new ModelOptionError(`unknown model "${name}"; known models: ${MODEL_NAMES.join(', ')}`, 'name');
   // `??` rather than spreading, so that an option passed as undefined still gets its default.
   const resolved: ModelOptions = {
     numClasses: options.numClasses ?? DEFAULT_MODEL_OPTIONS.numClasses,

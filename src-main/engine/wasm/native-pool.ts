@@ -10,6 +10,25 @@
  *
  * A worker that traps reports the error through the control block and the call throws it; nothing waits
  * forever. The workers are unref'd: they never keep a process alive.
+ *
+ * Protocol (control block below). The caller writes the job slots with plain stores, then FAILED = 0,
+ * PENDING = workers, then bumps GENERATION (Atomics.add, sequentially consistent) and notifies; a worker
+ * that Atomics.loads the new GENERATION therefore sees the slots. Each worker remembers the last generation
+ * it processed (`seen`) and runs a job only when it *loads* a GENERATION different from `seen`: it loops on
+ * Atomics.wait while the loaded value equals `seen`. It reads its slot, runs the job, and only then
+ * decrements PENDING (Atomics.sub); the one that brings it to 0 notifies the caller, which loops on
+ * Atomics.wait while PENDING > 0 and writes the next call's slots only after that, so no slot is rewritten
+ * while a worker may still read it, and GENERATION cannot move again before every worker has taken the
+ * current one: each worker runs each generation exactly once.
+ *
+ * Why wakes carry no meaning: Atomics.wait returns 'ok' on *any* notify of the word, including a stale one.
+ * A worker can take generation g + 1 through the 'not-equal' path (the caller's Atomics.add landed before
+ * the worker called wait), finish it, wait again with seen = g + 1, and then be woken by the caller's
+ * Atomics.notify for that same g + 1. The worker loop used to treat every return from wait as new work,
+ * ran the job a second time and decremented PENDING twice (PENDING -1, lost wakeups, a frozen run). Now a
+ * stale or spurious wake just reloads GENERATION, finds it equal to `seen` and waits again; likewise the
+ * caller re-reads PENDING after every wake. A PENDING below 0 can only mean a broken protocol and throws
+ * instead of waiting forever.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -30,14 +49,24 @@ export interface NativeJob {
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { bytes, memory, control, index, names } = workerData;
-const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
 const ctl = new Int32Array(control);
 const base = ${HEADER} + index * ${SLOT};
+// A module that fails to instantiate here fails every job it gets (the call throws) instead of leaving the
+// caller waiting for a worker that never answers.
+let exports = null;
+try {
+  exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+} catch {}
 // The generation when this worker was created: a job posted before the worker got here still runs.
 let seen = workerData.generation;
 for (;;) {
-  Atomics.wait(ctl, ${GENERATION}, seen);
-  seen = Atomics.load(ctl, ${GENERATION});
+  // Only a GENERATION that differs from the last one processed is work; a wake (stale notify) is not.
+  let generation = Atomics.load(ctl, ${GENERATION});
+  while (generation === seen) {
+    Atomics.wait(ctl, ${GENERATION}, seen);
+    generation = Atomics.load(ctl, ${GENERATION});
+  }
+  seen = generation;
   try {
     const fn = ctl[base];
     if (fn >= 0) exports[names[fn]](...ctl.subarray(base + 2, base + 2 + ctl[base + 1]));
@@ -52,6 +81,7 @@ export class NativePool {
   private readonly control: Int32Array;
   private readonly workers: Worker[] = [];
   private readonly names: string[];
+  private terminated = false;
 
   /** `threads` in all, the caller's included: threads - 1 workers. */
   constructor(
@@ -78,6 +108,7 @@ export class NativePool {
    */
   run(jobs: NativeJob[]): void {
     if (jobs.length === 0) return;
+    if (this.terminated) throw new Error('native pool: run after terminate');
     if (jobs.length > this.threads) throw new Error(`native pool: ${jobs.length} jobs for ${this.threads} threads`);
     const ctl = this.control;
     const workerJobs = this.workers.length;
@@ -106,9 +137,13 @@ export class NativePool {
     } catch (err) {
       ownError = err;
     }
-    for (let pending = Atomics.load(ctl, PENDING); pending !== 0; pending = Atomics.load(ctl, PENDING)) {
+    // Any wake only means "look again": loop until PENDING reads 0.
+    let pending = Atomics.load(ctl, PENDING);
+    while (pending > 0) {
       Atomics.wait(ctl, PENDING, pending);
+      pending = Atomics.load(ctl, PENDING);
     }
+    if (pending < 0) throw new Error(`native pool: ${-pending} job(s) finished more than once (pending ${pending})`);
     if (ownError != null) throw ownError;
     if (Atomics.load(ctl, FAILED) !== 0) throw new Error('native pool: a kernel failed on a worker thread');
   }
@@ -122,6 +157,7 @@ export class NativePool {
   }
 
   terminate(): void {
+    this.terminated = true;
     for (const worker of this.workers) void worker.terminate();
   }
 }

@@ -38,17 +38,18 @@ export function dateTime(iso: string | undefined): string {
   return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
-export const STATES: RunState[] = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'];
+export const STATES: RunState[] = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted', 'stalled'];
 
 /** Which actions a state allows (mirrors the handlers: cancel queued/running, resume the others but done). */
 export function canCancel(state: RunState): boolean {
-  return state === 'queued' || state === 'running';
+  return state === 'queued' || state === 'running' || state === 'stalled';
 }
 export function canResume(state: RunState): boolean {
-  return state === 'interrupted' || state === 'cancelled' || state === 'failed';
+  // A queued run nothing is training (its queue died, or `dfer train --detach`) can be started too.
+  return state === 'interrupted' || state === 'cancelled' || state === 'failed' || state === 'stalled' || state === 'queued';
 }
 export function canTrash(state: RunState): boolean {
-  return !canCancel(state);
+  return state !== 'running';
 }
 
 /** The run's display name: its name when it has one, else its id. */

@@ -90,14 +90,28 @@ describe('checkDataset', () => {
     expect(report.summary.errors).toBe(report.issues.filter((i) => i.severity === 'error').length);
   });
 
-  it('sample mode opens only first/middle/last frames; none mode opens nothing', async () => {
+  it('sample mode end-checks every frame and decodes first/middle/last; ends mode decodes none; none mode opens nothing', async () => {
     const dir = root();
     await brokenDfew(dir);
     const index = await openDataset({ kind: 'dfew', root: dir });
+    const framesTotal = index.clips.reduce((n, c) => n + c.framePaths.length, 0);
+    const decodedInSample = index.clips.reduce((n, c) => n + Math.min(3, c.framePaths.length), 0);
     const sampled = await checkDataset(index, { content: 'sample' });
-    // 00009's broken frame is its last: found. 00011's broken 10.jpg is its middle of 20 (index 9.5 -> 10): not.
+    // 00009's truncated last frame and 00011's text file in the middle (10.jpg: not a decoded frame) are
+    // found by the end check; 00010's garbage between intact markers is in a decoded frame (its first).
     expect(sampled.byClip['00009']?.map((i) => i.code)).toEqual(['bad-jpeg']);
-    expect(sampled.summary.framesInspected).toBe(index.clips.reduce((n, c) => n + Math.min(3, c.framePaths.length), 0));
+    expect(sampled.byClip['00011']).toEqual([
+      expect.objectContaining({ code: 'bad-jpeg', file: expect.stringMatching(/00011\/10\.jpg$/), message: expect.stringMatching(/end marker \(FFD9\) missing.*00011\/10\.jpg$/) }),
+    ]);
+    expect(sampled.byClip['00010']?.map((i) => i.code)).toEqual(['undecodable-frame']);
+    expect(sampled.summary).toMatchObject({ framesInspected: framesTotal, framesDecoded: decodedInSample, framesEndChecked: framesTotal - decodedInSample });
+
+    const ends = await checkDataset(index, { content: 'ends' });
+    expect(ends.summary).toMatchObject({ framesInspected: framesTotal, framesDecoded: 0, framesEndChecked: framesTotal });
+    expect(ends.byClip['00009']?.map((i) => i.code)).toEqual(['bad-jpeg']);
+    expect(ends.byClip['00011']?.map((i) => i.code)).toEqual(['bad-jpeg']);
+    expect(ends.byClip['00010']).toBeUndefined(); // intact markers: only a decode finds it
+
     const none = await checkDataset(index, { content: 'none' });
     expect(none.summary.framesInspected).toBe(0);
     expect(none.byClip['00009']).toBeUndefined();

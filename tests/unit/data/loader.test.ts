@@ -185,13 +185,13 @@ describe('clip loader', () => {
     await it.return(undefined);
   });
 
-  it('a bad frame rejects the epoch naming the clip and file, or is skipped when onBadClip is given', async () => {
+  it("a bad frame rejects the epoch naming the clip and file, or is skipped under policy 'skip-bad'", async () => {
     const dir = root();
     const clips = await makeClips(dir, [4, 4, 4]);
     await fs.writeFile(clips[1].framePaths[1], 'broken');
     await expect(collect(createClipLoader(base(clips, { batchSize: 3 })))).rejects.toThrowError(/clip1: cannot decode frame .*clip1\/2\.jpg/);
     const bad: string[] = [];
-    const batches = await collect(createClipLoader(base(clips, { batchSize: 3, onBadClip: (id) => bad.push(id) })));
+    const batches = await collect(createClipLoader(base(clips, { batchSize: 3, policy: 'skip-bad', onBadClip: (c) => bad.push(c.id) })));
     expect(bad).toEqual(['clip1']);
     expect(batches[0].ids).toEqual(['clip0', 'clip2']);
     expect(batches[0].shape[0]).toBe(2);

@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { createDispatcher } from '../../../src-main/api/dispatch';
 import { EventBus } from '../../../src-main/api/events';
 import { createHandlers } from '../../../src-main/api/handlers';
+import { checkHostAndOrigin, parseHostHeader, tokenCookieName } from '../../../src-main/web/auth';
 import { resolveStaticPath } from '../../../src-main/web/static';
 import { startWebServer, type WebServer } from '../../../src-main/web/server';
 import { openWorkspace } from '../../../src-main/workspace/workspace';
@@ -150,5 +151,84 @@ describe('web mode server', () => {
     events.emit('notice', { level: 'info', message: 'hello from the bus' });
     expect(await received).toEqual({ event: 'notice', payload: { level: 'info', message: 'hello from the bus' } });
     good.ws!.close();
+  });
+  it('names its cookie after its port, so two servers on one host keep their own tokens', async () => {
+    const other = await startWebServer({ dispatch: createDispatcher(createHandlers({ workspace: openWorkspace(path.join(tmp.dir, 'ws2')), events, backendPreference: 'cpu' }), () => undefined), events, staticDir });
+    try {
+      const setA = String((await request(server.port, `/?token=${server.token}`)).headers['set-cookie']);
+      const setB = String((await request(other.port, `/?token=${other.token}`)).headers['set-cookie']);
+      expect(setA.split(';')[0]).toBe(`dfer_token_${server.port}=${server.token}`);
+      expect(setB.split(';')[0]).toBe(`dfer_token_${other.port}=${other.token}`);
+      expect(tokenCookieName(server.port)).not.toBe(tokenCookieName(other.port));
+      // The browser sends both cookies to both servers (cookies ignore ports): each finds its own.
+      const both = `${setA.split(';')[0]}; ${setB.split(';')[0]}`;
+      expect((await request(server.port, '/', { headers: { cookie: both } })).status).toBe(200);
+      expect((await request(other.port, '/', { headers: { cookie: both } })).status).toBe(200);
+      // One server's cookie, even under the other's name, does not open the other.
+      expect((await request(other.port, '/', { headers: { cookie: setA.split(';')[0]! } })).status).toBe(401);
+      expect((await request(other.port, '/', { headers: { cookie: `dfer_token_${other.port}=${server.token}` } })).status).toBe(401);
+      // The old shared name no longer counts.
+      expect((await request(server.port, '/', { headers: { cookie: `dfer_token=${server.token}` } })).status).toBe(401);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('accepts a loopback Host on any port (an ssh -L tunnel) but refuses other host names whatever the port', async () => {
+    for (const host of ['127.0.0.1:9000', 'localhost:9000', 'LOCALHOST:1', '[::1]:9000', '127.0.0.1', `localhost:${server.port}`]) {
+      const res = await request(server.port, '/api/system:info', { method: 'POST', body: '{}', headers: { ...auth, host } });
+      expect(res.status, host).toBe(200);
+    }
+    for (const host of [`evil.com:${server.port}`, 'evil.com:9000', 'evil.com', `127.0.0.1.evil.com:${server.port}`, `localhost.evil.com:9000`, `localhost:9000@evil.com`, `127.0.0.1:99999`, '127.0.0.1:', `[::2]:${server.port}`]) {
+      const res = await request(server.port, '/api/system:info', { method: 'POST', body: '{}', headers: { ...auth, host } });
+      expect(res.status, host).toBe(403);
+      expect(JSON.parse(res.body).error.code, host).toBe('forbidden');
+    }
+    expect(parseHostHeader('[::1]:9000')).toEqual({ name: '[::1]', port: 9000 });
+    expect(parseHostHeader('Localhost')).toEqual({ name: 'localhost', port: null });
+    expect(parseHostHeader('a b:1')).toBeNull();
+  });
+
+  it('accepts an Origin only when it is the request\'s own Host (same origin), on the tunnel port too', async () => {
+    const tunnel = { ...auth, host: '127.0.0.1:9000' };
+    const same = await request(server.port, '/api/system:info', { method: 'POST', body: '{}', headers: { ...tunnel, origin: 'http://127.0.0.1:9000' } });
+    expect(same.status).toBe(200);
+    for (const origin of [`http://127.0.0.1:${server.port}`, 'http://localhost:9000', 'http://127.0.0.1:9001', 'https://127.0.0.1:9000', 'http://evil.com:9000', 'null', 'not a url']) {
+      const res = await request(server.port, '/api/system:info', { method: 'POST', body: '{}', headers: { ...tunnel, origin } });
+      expect(res.status, origin).toBe(403);
+    }
+    // Port 80 is implicit in an Origin; a Host without a port is port 80 too.
+    const fake = (headers: Record<string, string>) => ({ headers }) as unknown as http.IncomingMessage;
+    const names = new Set(['127.0.0.1', 'localhost', '[::1]']);
+    expect(checkHostAndOrigin(fake({ host: 'localhost', origin: 'http://localhost' }), names)).toBeNull();
+    expect(checkHostAndOrigin(fake({ host: 'localhost:80', origin: 'http://localhost' }), names)).toBeNull();
+    expect(checkHostAndOrigin(fake({ host: '[::1]:9000', origin: 'http://[::1]:9000' }), names)).toBeNull();
+    expect(checkHostAndOrigin(fake({ host: 'localhost', origin: 'http://localhost:8080' }), names)).not.toBeNull();
+
+    // The WebSocket through the tunnel: same rules.
+    const base = `ws://127.0.0.1:${server.port}/events?token=${server.token}`;
+    const ok = await upgrade(base, { host: '127.0.0.1:9000', origin: 'http://127.0.0.1:9000' });
+    expect(ok.opened).toBe(true);
+    ok.ws!.close();
+    expect(await upgrade(base, { host: '127.0.0.1:9000', origin: `http://127.0.0.1:${server.port}` })).toMatchObject({ opened: false, status: 403 });
+    expect(await upgrade(base, { host: `evil.com:${server.port}` })).toMatchObject({ opened: false, status: 403 });
+  });
+
+  it('answers a bad percent-escape in the method with 400, without logging a crash', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      for (const p of ['/api/%E0%A4%A', '/api/%', '/api/runs%3Alist%ZZ']) {
+        const res = await request(server.port, p, { method: 'POST', body: '{}', headers: auth });
+        expect(res.status, p).toBe(400);
+        const body = JSON.parse(res.body);
+        expect(body.error.code, p).toBe('invalid-argument');
+        expect(body.error.message, p).not.toMatch(/\n\s+at /);
+      }
+      // A bad escape outside /api/ is a path no file has.
+      expect([403, 404]).toContain((await request(server.port, '/assets/%E0%A4%A', { headers: auth })).status);
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import {
   writeStatus,
 } from '../../../src-main/workspace/runs';
 import { openWorkspace } from '../../../src-main/workspace/workspace';
+import { acquireRunLock } from '../../../src-main/workspace/locks';
 import { tempDir } from '../../helpers/tmp';
 
 const cleanups: (() => void)[] = [];
@@ -97,25 +98,39 @@ describe('run store', () => {
     expect(s!.loss).toBe('CE + 0.7·ial-star');
   });
 
-  it('marks runs whose process died as interrupted, and leaves live and foreign ones alone', async () => {
+  it('marks runs whose trainer is gone as interrupted (dead pid here, no live lock elsewhere), and leaves live ones alone', async () => {
     const ws = workspace();
-    for (const id of ['dead', 'alive', 'foreign']) await createRunFolder(ws, resolved(id));
+    for (const id of ['dead', 'alive', 'foreign', 'foreign-gone', 'stalled']) await createRunFolder(ws, resolved(id));
     const now = new Date().toISOString();
     await writeStatus(runDir(ws, 'dead'), { state: 'running', pid: 999_999, host: os.hostname(), updatedAt: now });
     await writeStatus(runDir(ws, 'alive'), { state: 'running', pid: 4242, host: os.hostname(), updatedAt: now });
+    await writeStatus(runDir(ws, 'stalled'), { state: 'stalled', reason: 'stalled: no progress for 9 s while x', pid: 999_998, host: os.hostname(), updatedAt: now });
+    // A cluster node's trainer holds its run's lock (heartbeat fresh); another node's trainer died (no lock).
     await writeStatus(runDir(ws, 'foreign'), { state: 'running', pid: 999_999, host: 'cluster-node-7', updatedAt: now });
-    const marked = await markInterruptedRuns(ws, (pid) => pid === 4242);
-    expect(marked).toEqual(['dead']);
-    expect((await readStatus(runDir(ws, 'dead'))).state).toBe('interrupted');
-    expect((await readStatus(runDir(ws, 'alive'))).state).toBe('running');
-    expect((await readStatus(runDir(ws, 'foreign'))).state).toBe('running');
+    const lock = await acquireRunLock(runDir(ws, 'foreign'), 'foreign', 'node 7');
+    writeFileSync(path.join(runDir(ws, 'foreign'), 'lock.json'), JSON.stringify({ host: 'cluster-node-7', pid: 999_999, since: now, purpose: 'node 7' }));
+    await writeStatus(runDir(ws, 'foreign-gone'), { state: 'running', pid: 999_999, host: 'cluster-node-8', updatedAt: now });
+    try {
+      const marked = await markInterruptedRuns(ws, (pid) => pid === 4242);
+      expect(marked.sort()).toEqual(['dead', 'foreign-gone', 'stalled']);
+      expect((await readStatus(runDir(ws, 'dead'))).state).toBe('interrupted');
+      expect((await readStatus(runDir(ws, 'stalled'))).reason).toMatch(/^stalled: no progress for 9 s while x; resume continues/);
+      expect((await readStatus(runDir(ws, 'alive'))).state).toBe('running');
+      expect((await readStatus(runDir(ws, 'foreign'))).state).toBe('running');
+    } finally {
+      await lock.release();
+    }
   });
 
   it('deletes to the trash and restores; refuses a running run; rejects traversal ids', async () => {
     const ws = workspace();
     await createRunFolder(ws, resolved('r5'));
-    await expect(trashRun(ws, 'r5')).rejects.toThrow(/cancel it first/);
-    await writeStatus(runDir(ws, 'r5'), { state: 'done', updatedAt: '' });
+    // While a process trains it (holds its lock), it cannot be trashed.
+    const lock = await acquireRunLock(runDir(ws, 'r5'), 'r5', 'test trainer');
+    await expect(trashRun(ws, 'r5')).rejects.toThrow(/being trained by pid \d+ .*cancel it first/);
+    await lock.release();
+    // A queued run nothing trains (detached, or its queue died) can be.
+    expect((await readStatus(runDir(ws, 'r5'))).state).toBe('queued');
     await trashRun(ws, 'r5');
     expect(existsSync(path.join(ws.trash, 'r5', 'config.json'))).toBe(true);
     expect(await listRuns(ws)).toEqual([]);
