@@ -2,7 +2,6 @@
  * Model combination over stored predictions (runs/<id>/predictions/<split>.json): evaluate a given beta,
  * the whole beta curve, or choose beta on the runs' validation hold-out and report it on their test fold.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
   betaGrid,
@@ -16,15 +15,16 @@ import {
   type SplitLabels,
   type SplitProbabilities,
 } from '../engine/combine';
-import type { PredictionsRecord } from '../workspace/run-records';
+import { readJsonFile } from '../workspace/read-json';
+import { PredictionsRecordSchema, type PredictionsRecord } from '../workspace/run-records';
 import { runDir, RunStoreError } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
 
 export async function loadPredictions(ws: Workspace, runId: string, split: string): Promise<PredictionsRecord> {
   const file = path.join(runDir(ws, runId), 'predictions', `${split}.json`);
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as PredictionsRecord;
-  } catch {
+  // Missing: the run has not produced them (said plainly). Damaged: an error naming the file and what is wrong.
+  const record = await readJsonFile(file, PredictionsRecordSchema, { missing: null });
+  if (record === null) {
     throw new RunStoreError(
       'not-found',
       split === 'validation'
@@ -32,6 +32,7 @@ export async function loadPredictions(ws: Workspace, runId: string, split: strin
         : `run ${runId} has no ${split} predictions yet (${file})`,
     );
   }
+  return record;
 }
 
 function asSplit(p: PredictionsRecord, split: string): { probs: SplitProbabilities; labels: SplitLabels } {

@@ -115,12 +115,13 @@ describe('API error mapping', () => {
     if (!reply.ok) expect(reply.error.message).toContain('probabilities sum to 0.6');
     expect(logs.join('\n')).toMatch(/combine:evaluate failed: Error: .*sum to 0\.6[\s\S]*\n\s+at /);
 
-    // A record missing its rows makes the engine crash with a TypeError: a bug surfaced, not the user's choice.
+    // A record missing its rows is refused by its schema, naming the file: internal (a damaged workspace
+    // file), logged with its stack, never a conflict.
     logs.length = 0;
     writePredictions('run-broken', { probabilities: null });
     const crash = await dispatch('combine:evaluate', { runA: 'run-good', runB: 'run-broken', beta: 0.5 }, web);
     expect(crash).toMatchObject({ ok: false, error: { code: 'internal' } });
-    expect(logs.join('\n')).toContain('TypeError');
+    expect(logs.join('\n')).toMatch(/WorkspaceFileError: \S*run-broken\/predictions\/test\.json: does not match its schema: probabilities/);
     removeRuns('run-good', 'run-corrupt', 'run-broken');
   });
 

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,12 +9,15 @@ import {
   completeConfig,
   createRunFolder,
   listRuns,
+  loadRunSummary,
   markInterruptedRuns,
+  readMeta,
   readMetrics,
   readStatus,
   restoreRun,
   runDir,
   trashRun,
+  updateMeta,
   writeStatus,
 } from '../../../src-main/workspace/runs';
 import { openWorkspace } from '../../../src-main/workspace/workspace';
@@ -137,5 +140,61 @@ describe('run store', () => {
     await restoreRun(ws, 'r5');
     expect((await listRuns(ws)).map((r) => r.id)).toEqual(['r5']);
     for (const bad of ['../etc', '..', 'a/b', '', '.hidden']) expect(() => runDir(ws, bad)).toThrow(/invalid run id/);
+  });
+});
+
+describe('run store: damaged files name themselves', () => {
+  it('a truncated status.json or config.json lists the run as unreadable with the path; get refuses naming the file', async () => {
+    const ws = workspace();
+    for (const id of ['ok', 'bad-status', 'bad-config']) await createRunFolder(ws, resolved(id));
+    const statusFile = path.join(runDir(ws, 'bad-status'), 'status.json');
+    writeFileSync(statusFile, readFileSync(statusFile, 'utf8').slice(0, 20));
+    const configFile = path.join(runDir(ws, 'bad-config'), 'config.json');
+    writeFileSync(configFile, readFileSync(configFile, 'utf8').slice(0, 40));
+    const runs = await listRuns(ws);
+    expect(runs.map((r) => r.id).sort()).toEqual(['bad-config', 'bad-status', 'ok']);
+    expect(runs.find((r) => r.id === 'ok')!.unreadable).toBeUndefined();
+    expect(runs.find((r) => r.id === 'bad-status')!.unreadable).toMatch(new RegExp(`^${statusFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: truncated JSON`));
+    expect(runs.find((r) => r.id === 'bad-config')!.unreadable).toContain(configFile);
+    await expect(loadRunSummary(ws, 'bad-status')).rejects.toThrow(statusFile);
+  });
+
+  it('a corrupt meta.json is reported and never overwritten by an update; a missing one gives defaults', async () => {
+    const ws = workspace();
+    await createRunFolder(ws, resolved('m'));
+    const file = path.join(runDir(ws, 'm'), 'meta.json');
+    writeFileSync(file, '{"tags": ["keep"], "notes": "important');
+    await expect(readMeta(runDir(ws, 'm'))).rejects.toThrow(`${file}: truncated JSON`);
+    await expect(updateMeta(runDir(ws, 'm'), { starred: true })).rejects.toThrow(file);
+    expect(readFileSync(file, 'utf8')).toBe('{"tags": ["keep"], "notes": "important');
+    rmSync(file);
+    expect(await updateMeta(runDir(ws, 'm'), { starred: true })).toMatchObject({ starred: true, tags: [] });
+  });
+
+  it('parallel updates of different meta fields all land (locked read-modify-write)', async () => {
+    const ws = workspace();
+    await createRunFolder(ws, resolved('p'));
+    const dir = runDir(ws, 'p');
+    await Promise.all([
+      updateMeta(dir, { starred: true }),
+      updateMeta(dir, { notes: 'n' }),
+      updateMeta(dir, { archived: true }),
+      updateMeta(dir, { tags: ['t'] }),
+    ]);
+    expect(await readMeta(dir)).toEqual({ tags: ['t'], notes: 'n', starred: true, archived: true });
+  });
+
+  it('a torn last metrics line is cut back before the next append; a corrupt middle line names its line', async () => {
+    const ws = workspace();
+    await createRunFolder(ws, resolved('t'));
+    const dir = runDir(ws, 't');
+    await appendMetric(dir, metric(0));
+    const file = path.join(dir, 'metrics.jsonl');
+    appendFileSync(file, JSON.stringify(metric(1)).slice(0, 30));
+    expect((await readMetrics(dir)).map((m) => m.epoch)).toEqual([0]);
+    await appendMetric(dir, metric(1));
+    expect(readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).epoch)).toEqual([0, 1]);
+    writeFileSync(file, `${JSON.stringify(metric(0))}\n{oops\n${JSON.stringify(metric(1))}\n`);
+    await expect(readMetrics(dir)).rejects.toThrow(`${file}: line 2`);
   });
 });
