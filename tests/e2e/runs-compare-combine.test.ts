@@ -89,6 +89,9 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
   let runA = ''; // IAL*
   let runB = ''; // CE only
   let liveRun = '';
+  // Long enough that the detail page opens while the run is still training, on a fast or a loaded machine
+  // (with 4 epochs it sometimes finished first).
+  const LIVE_EPOCHS = 10;
 
   const runDir = (id: string) => path.join(ws, 'runs', id);
   const readMetrics = (id: string): MetricLine[] =>
@@ -461,7 +464,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     await row(runA).waitFor();
     // Fold 2 (other test clips than the two CLI runs): the last test combines across folds and must be refused.
     const config = baseConfig('live run, fold 2', 'ial-star');
-    const created = await api<{ id: string }>('runs:create', { config: { ...config, dataset: { ...config.dataset, split: 'set_2' }, epochs: 4 } });
+    const created = await api<{ id: string }>('runs:create', { config: { ...config, dataset: { ...config.dataset, split: 'set_2' }, epochs: LIVE_EPOCHS } });
     liveRun = created.id;
 
     // The progress bar appears from run:progress events (the table is not polled).
@@ -475,14 +478,14 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     const charts = page.getByTestId('epoch-charts');
     await charts.waitFor({ timeout: 15_000 });
     const before = Number(await charts.getAttribute('data-epochs'));
-    expect(before).toBeLessThan(4);
+    expect(before).toBeLessThan(LIVE_EPOCHS);
     // Each run:epoch event adds a point to the charts without a reload.
     await expect.poll(async () => Number(await charts.getAttribute('data-epochs')), { timeout: 120_000, interval: 250 }).toBeGreaterThan(before);
     expect(readMetrics(liveRun).length).toBeGreaterThan(before);
 
     // Wait for the end, then the detail shows the final numbers from disk.
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 150_000, interval: 500 }).toContain('done');
-    await expect.poll(async () => Number(await charts.getAttribute('data-epochs')), { timeout: 10_000 }).toBe(4);
+    await expect.poll(async () => Number(await charts.getAttribute('data-epochs')), { timeout: 10_000 }).toBe(LIVE_EPOCHS);
     const last = readMetrics(liveRun).at(-1)!;
     await expect.poll(() => page.getByTestId('detail-final-war').textContent()).toBe(pct(last.test!.war));
     await page.getByTestId('per-class-table').waitFor();
