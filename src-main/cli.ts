@@ -16,6 +16,7 @@ import { registerClipCommands } from './cli/clips';
 import { registerDatasetCommands } from './cli/datasets';
 import { registerEvaluateCommands } from './cli/evaluate';
 import { registerPredictCommands } from './cli/predict';
+import { registerStudyCommands } from './cli/study';
 import { registerTrainCommands } from './cli/train';
 import { forkWorker } from './services/fork-worker';
 import { RunQueue } from './services/run-queue';
@@ -101,6 +102,7 @@ export function buildProgram(): Command {
 
   registerDatasetCommands(program);
   registerTrainCommands(program);
+  registerStudyCommands(program);
   registerEvaluateCommands(program);
   registerBenchCommand(program);
   registerPredictCommands(program);

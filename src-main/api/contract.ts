@@ -12,6 +12,8 @@ import { z } from 'zod';
 import type { CombinationEvaluation, CombinationTestReport } from '../engine/combine';
 import { runConfigSchema } from '../engine/run-config';
 import type { EvalRecord, MetricRecord, PredictionsRecord, ResolvedRunConfig, RunProgress, RunStatus, RunSummary } from '../workspace/run-records';
+import { studyCreateInputSchema, studyExtendInputSchema, STUDY_ID_PATTERN } from '../studies/spec';
+import { REPORT_FIGURES, REPORT_FORMATS, type StudyDetail, type StudyPreview, type StudyReport, type StudySummary, type StudyTemplateDto } from '../studies/dto';
 import type { CheckReportDto, ClipFrame, ClipPredictionReport, ClipSummary, ConfigValidation, DatasetEntry, PresetDto, SavedCombination } from './types';
 
 export type { CheckReportDto, ConfigValidation, DatasetEntry, PresetDto, SavedCombination } from './types';
@@ -19,6 +21,20 @@ export type { ClipFrame, ClipModelPrediction, ClipPredictionReport, ClipPredicti
 export type { CombinationEvaluation, CombinationTestReport } from '../engine/combine';
 export type { EvalRecord, MetricRecord, PredictionsRecord, ResolvedRunConfig, RunProgress, RunStatus, RunSummary } from '../workspace/run-records';
 export type { RunConfig, RunConfigInput } from '../engine/run-config';
+export type {
+  Aggregate,
+  PairedComparison,
+  ReportCell,
+  ReportFigure,
+  ReportFormat,
+  StudyDetail,
+  StudyMatrixEntry,
+  StudyPreview,
+  StudyReport,
+  StudySummary,
+  StudyTemplateDto,
+} from '../studies/dto';
+export type { Axis, AxisValue, StudyCreateInput, StudySpec } from '../studies/spec';
 
 /**
  * Declares a method: `method<Result>()(argumentSchema, summary)`. The schema validates at runtime; the
@@ -41,6 +57,19 @@ const folderId = (what: string) =>
 const runId = folderId('run');
 const datasetId = folderId('dataset').refine((s) => s.length <= 64, { error: 'dataset id is at most 64 characters' });
 const beta = z.number().min(0).max(1);
+const studyId = z.string().regex(STUDY_ID_PATTERN, { error: 'not a valid study id (letters, digits, . _ -; no path separators)' });
+/** Runs a study trains at once in the app's queue (the compute threads are divided among them). */
+const parallel = z.number().int().min(1).max(16);
+
+/** A file the Node side renders for a download (report exports, figures). */
+export interface ExportedFile {
+  filename: string;
+  mime: string;
+  /** Text files (md, csv, tex, json, svg). */
+  text?: string;
+  /** Binary files (png), base64. */
+  base64?: string;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Result types (plain data, JSON-serialisable)
@@ -233,6 +262,38 @@ export const contract = {
   'runs:export': method<RunExport>()(
     z.strictObject({ id: runId }),
     "A run's records (config, status, notes, metrics, evaluations, predictions) as text files for a download; model weights are left out.",
+  ),
+
+  'studies:templates': method<StudyTemplateDto[]>()(noArgs, "Study templates: the paper's grids (Fig. 1, Tables II, III, V), quick and paper-replication."),
+  'studies:preview': method<StudyPreview>()(studyCreateInputSchema, 'Runs a study would plan, and a time estimate from measured seconds per epoch; issues instead of failing.'),
+  'studies:create': method<{ id: string; runs: number; queued: number }>()(
+    studyCreateInputSchema.extend({ start: z.boolean().default(false), parallel: parallel.optional() }),
+    'Create a study (spec stored immutably, its runs created queued); with start, queue them here.',
+  ),
+  'studies:list': method<StudySummary[]>()(noArgs, 'Every study with its run counts.'),
+  'studies:get': method<StudyDetail>()(z.strictObject({ id: studyId }), 'One study: spec, plan, progress matrix (cells x folds x seeds), Slurm submissions.'),
+  'studies:run': method<{ queued: number; concurrency: number }>()(
+    z.strictObject({ id: studyId, parallel: parallel.optional() }),
+    "Queue a study's unfinished runs in this app (N at once, threads divided); runs another process holds are left to it.",
+  ),
+  'studies:cancel': method<{ cancelled: number }>()(z.strictObject({ id: studyId }), "Cancel a study's queued and running runs in this app."),
+  'studies:extend': method<{ added: number }>()(
+    z.strictObject({ id: studyId }).extend(studyExtendInputSchema.shape),
+    'Extend a study (more seeds, folds, values on an axis) without touching its finished runs.',
+  ),
+  'studies:report': method<StudyReport>()(
+    z.strictObject({ id: studyId, baseline: z.string().max(400).nullable().optional() }),
+    'The aggregated table: mean ± std over folds and seeds, per class and intensity, paired against the baseline.',
+  ),
+  'studies:export': method<ExportedFile>()(
+    z.strictObject({
+      id: studyId,
+      format: z.enum([...REPORT_FORMATS, 'svg', 'png']),
+      figure: z.enum(REPORT_FIGURES).default('metric-vs-axis'),
+      metric: z.enum(['war', 'uar']).default('uar'),
+      baseline: z.string().max(400).nullable().optional(),
+    }),
+    'The report as Markdown, CSV, LaTeX (booktabs) or JSON, or a figure as SVG or 2x PNG.',
   ),
 
   'combine:evaluate': method<CombinationEvaluation>()(

@@ -44,6 +44,8 @@ import { RunLockedError, runLockHolder } from '../workspace/locks';
 import type { Workspace } from '../workspace/workspace';
 import type { DatasetEntry } from './types';
 import { ApiError, invalidArgument, zodIssues, type Handlers } from './dispatch';
+import { mapped, requireQueue } from './service-errors';
+import { studyHandlers } from './study-handlers';
 import type { EventBus } from './events';
 import type { RunExport, SystemInfo } from './contract';
 
@@ -83,30 +85,6 @@ function toEntry(d: RegisteredDataset): DatasetEntry {
   return { id: d.id, kind: d.spec.kind, root: d.spec.root, name: d.spec.name, addedAt: d.addedAt, builtin: d.builtin, spec: d.spec };
 }
 
-/** Maps the services' own errors onto API error codes, keeping their messages. */
-async function mapped<T>(method: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    if (err instanceof RunStoreError || err instanceof DatasetRegistryError) {
-      throw new ApiError(err.code === 'invalid' ? 'invalid-argument' : err.code, err.message);
-    }
-    if (err instanceof DatasetLayoutError) {
-      throw new ApiError('invalid-argument', `${method}: ${err.field}: ${err.message}`, [{ path: err.field, message: err.message }]);
-    }
-    if (err instanceof PredictionError || err instanceof ClipStoreError) {
-      const code = err.code === 'invalid' ? 'invalid-argument' : err.code;
-      throw new ApiError(code, `${method}: ${err.field}: ${err.message}`, [{ path: err.field, message: err.message }]);
-    }
-    if (err instanceof RunSetupError) {
-      const field = err.field ? `config.${err.field}` : 'config';
-      throw new ApiError('invalid-argument', `${method}: ${field}: ${err.message}`, [{ path: field, message: err.message }]);
-    }
-    throw err;
-  }
-}
-
 /**
  * The combination engine refuses predictions that do not line up (other clips, other order, other
  * classes): that is the caller's choice of runs, a conflict, not a crash of the workbench. Only that
@@ -122,10 +100,6 @@ async function incompatible<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function requireQueue(services: Services): RunQueue {
-  if (!services.queue) throw new ApiError('conflict', 'this process cannot start runs (no run queue)');
-  return services.queue;
-}
 
 async function withTask<T>(services: Services, task: string, work: (progress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
   let last = 0;
@@ -250,6 +224,8 @@ export function createHandlers(services: Services): Handlers {
         await loadRunSummary(ws, id);
         return exportRunRecords(runDir(ws, id), id);
       }),
+
+    ...studyHandlers(services),
 
     'combine:evaluate': async ({ runA, runB, beta }) => mapped('combine:evaluate', () => incompatible(() => combineRuns(ws, runA, runB, beta))),
     'combine:curve': async ({ runA, runB }) => mapped('combine:curve', () => incompatible(() => betaCurve(ws, runA, runB))),

@@ -43,3 +43,24 @@ export function getConfigPath(config: unknown, path: string): unknown {
   }
   return node;
 }
+
+export type ScalarParam = string | number | boolean | null;
+
+/**
+ * Every scalar leaf of a config as `dotted.path -> value` (arrays of scalars joined with ', '): what the
+ * Runs table shows as hyperparameter columns and filters on. Objects recurse; nothing is dropped but
+ * arrays of objects.
+ */
+export function flattenConfig(config: unknown, prefix = ''): Record<string, ScalarParam> {
+  const out: Record<string, ScalarParam> = {};
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) return out;
+  for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
+    const p = prefix ? `${prefix}.${key}` : key;
+    if (value === undefined) continue;
+    if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[p] = value;
+    else if (Array.isArray(value)) {
+      if (value.every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v))) out[p] = value.join(', ');
+    } else Object.assign(out, flattenConfig(value, p));
+  }
+  return out;
+}

@@ -84,12 +84,36 @@ export function findSplit(index: DatasetIndex, name: string | undefined): Datase
 }
 
 /** Validates a config, checks its dataset and split exist, and returns what config.json will hold. */
-export async function resolveRunConfig(ws: Workspace, input: RunConfigInput | unknown): Promise<{ resolved: ResolvedRunConfig; index: DatasetIndex }> {
+/**
+ * Datasets opened (and fingerprinted) once for many configs: a study resolves dozens of runs on the same
+ * dataset, and fingerprinting stats every clip.
+ */
+export type DatasetContextCache = Map<string, Promise<{ entry: { id: string }; index: DatasetIndex; fingerprint: string }>>;
+
+async function datasetContext(ws: Workspace, id: string, cache?: DatasetContextCache) {
+  const open = async () => {
+    const entry = await getDataset(ws, id).catch((err: Error) => {
+      throw new RunSetupError(err.message, 'dataset.id');
+    });
+    const index = await openDataset(entry.spec);
+    return { entry, index, fingerprint: await fingerprintDataset(index) };
+  };
+  if (!cache) return open();
+  let hit = cache.get(id);
+  if (!hit) {
+    hit = open();
+    cache.set(id, hit);
+  }
+  return hit;
+}
+
+export async function resolveRunConfig(
+  ws: Workspace,
+  input: RunConfigInput | unknown,
+  cache?: DatasetContextCache,
+): Promise<{ resolved: ResolvedRunConfig; index: DatasetIndex }> {
   const config = runConfigSchema.parse(input);
-  const entry = await getDataset(ws, config.dataset.id).catch((err: Error) => {
-    throw new RunSetupError(err.message, 'dataset.id');
-  });
-  const index = await openDataset(entry.spec);
+  const { entry, index, fingerprint } = await datasetContext(ws, config.dataset.id, cache);
   const split = findSplit(index, config.dataset.split);
   const info = describeConfigModel(config, index.labels.length);
   const createdAt = new Date();
@@ -98,7 +122,7 @@ export async function resolveRunConfig(ws: Workspace, input: RunConfigInput | un
     createdAt: createdAt.toISOString(),
     config: { ...config, dataset: { ...config.dataset, split: split.name } },
     codeVersion: codeVersion(),
-    dataset: { id: entry.id, kind: index.kind, root: index.root, split: split.name, labels: index.labels, fingerprint: await fingerprintDataset(index) },
+    dataset: { id: entry.id, kind: index.kind, root: index.root, split: split.name, labels: index.labels, fingerprint },
     model: info,
   };
   return { resolved, index };

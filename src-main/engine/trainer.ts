@@ -50,6 +50,18 @@ class LockLost extends Error {
   }
 }
 
+/**
+ * The abort reason of a preemption (Slurm's signal before a time limit or preemption, `scancel --signal`):
+ * the run stops after its current micro-batch like a cancel, but ends `interrupted`, not `cancelled`, so a
+ * requeued task (or any resume) continues it from its last checkpoint.
+ */
+export class Preempted extends Error {
+  constructor(readonly signalName: string) {
+    super(`preempted (${signalName})`);
+    this.name = 'Preempted';
+  }
+}
+
 export class RunCancelled extends Error {
   constructor() {
     super('cancelled');
@@ -468,11 +480,17 @@ async function executeLocked(ws: Workspace, runId: string, dir: string, lock: Ru
       return status({ state: 'failed', reason: lost.message, endedAt: new Date().toISOString() });
     }
     const cancelled = err instanceof RunCancelled || hooks.signal?.aborted;
-    const reason = cancelled
-      ? `cancelled during epoch ${currentEpoch}; ${currentEpoch > 0 ? `the checkpoint of epoch ${currentEpoch - 1} is kept` : 'no epoch was completed'}`
-      : (err as Error).message;
+    const preempted = cancelled && hooks.signal?.reason instanceof Preempted ? hooks.signal.reason : null;
+    const kept = currentEpoch > 0 ? `the checkpoint of epoch ${currentEpoch - 1} is kept` : 'no epoch was completed';
+    const reason = preempted
+      ? `${preempted.message} during epoch ${currentEpoch}; ${kept}, and a resume (a requeued task) continues from it`
+      : cancelled
+        ? `cancelled during epoch ${currentEpoch}; ${kept}`
+        : (err as Error).message;
     if (!cancelled && !(err instanceof RunFailure)) log(`error: ${(err as Error).stack ?? reason}`);
-    const final = status({ state: cancelled ? 'cancelled' : 'failed', reason, endedAt: new Date().toISOString(), ...(lastProgress ? { progress: lastProgress } : {}) });
+    const state = preempted ? 'interrupted' : cancelled ? 'cancelled' : 'failed';
+    if (preempted) log(reason);
+    const final = status({ state, reason, endedAt: new Date().toISOString(), ...(lastProgress ? { progress: lastProgress } : {}) });
     await statusChain;
     await writeStatus(dir, final);
     return final;

@@ -19,4 +19,8 @@ export interface WorkerHandle {
   kill(): void;
 }
 
-export type SpawnWorker = (args: { workspace: string; runId: string }) => WorkerHandle;
+/**
+ * Starts a training process for a run. `threads`: the compute threads it may use (DFER_WASM_THREADS in its
+ * environment), so that N workers at once use N x threads <= cores.
+ */
+export type SpawnWorker = (args: { workspace: string; runId: string; threads?: number }) => WorkerHandle;

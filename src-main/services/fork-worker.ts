@@ -8,8 +8,9 @@ export function workerEntry(): string {
   return path.join(appRoot(), 'out', 'main', 'worker.js');
 }
 
-export const forkWorker: SpawnWorker = ({ workspace, runId }) => {
-  const child = fork(workerEntry(), ['--workspace', workspace, '--run', runId], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export const forkWorker: SpawnWorker = ({ workspace, runId, threads }) => {
+  const env = threads ? { ...process.env, DFER_WASM_THREADS: String(threads) } : process.env;
+  const child = fork(workerEntry(), ['--workspace', workspace, '--run', runId], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
   return {
     send: (message) => {
       if (child.connected) child.send(message);

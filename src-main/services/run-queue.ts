@@ -15,6 +15,29 @@ import { runLockHolder } from '../workspace/locks';
 import type { RunStatus } from '../workspace/run-records';
 import { readConfig, readStatus, runDir, writeStatus } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
+import { ResolvedRunConfigSchema } from '../workspace/run-records';
+import { availableMemoryBytes, formatGiB, memoryNeedBytes, threadsPerWorker } from './memory';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** How the queue sees memory (replaceable in tests). */
+export interface MemoryProbe {
+  available(): number;
+  need(ws: Workspace, runId: string): number | null;
+}
+
+/** Estimate from the run's config.json (read synchronously: a small file, read once per start). */
+export const systemMemory: MemoryProbe = {
+  available: availableMemoryBytes,
+  need: (ws, runId) => {
+    try {
+      const parsed = ResolvedRunConfigSchema.safeParse(JSON.parse(readFileSync(path.join(runDir(ws, runId), 'config.json'), 'utf8')));
+      return parsed.success ? memoryNeedBytes(parsed.data) : null;
+    } catch {
+      return null;
+    }
+  },
+};
 
 /** A worker that ignores a cancel is ended after this long at most... */
 const CANCEL_GRACE_MAX_MS = 30_000;
@@ -45,7 +68,16 @@ export class RunQueue {
     private readonly events: EventBus,
     private readonly spawn: SpawnWorker,
     private concurrency = 1,
+    private readonly memory: MemoryProbe = systemMemory,
   ) {}
+
+  /** Runs that waited for memory, and what was said (once per run). */
+  private readonly memoryWaits = new Set<string>();
+
+  /** Compute threads each worker gets: cores divided among the runs that may train at once. */
+  threadsPerWorker(): number {
+    return threadsPerWorker(this.concurrency);
+  }
 
   get state(): { running: string | null; runningAll: string[]; queued: string[]; concurrency: number } {
     const runningAll = [...this.running.keys()];
@@ -125,13 +157,37 @@ export class RunQueue {
       this.idleWaiters.splice(0).forEach((r) => r());
       return;
     }
-    while (this.running.size < this.concurrency && this.queued.length > 0) this.start(this.queued.shift()!);
+    while (this.running.size < this.concurrency && this.queued.length > 0) {
+      const next = this.queued[0]!;
+      if (this.running.size > 0 && !this.memoryFits(next)) break;
+      this.start(this.queued.shift()!);
+    }
+  }
+
+  /**
+   * Whether the next run's estimated peak fits in the memory available now. Only asked while another
+   * worker runs (a lone worker starts regardless: there is nothing to wait for); a run that waits is told
+   * why, once, and starts when a worker ends.
+   */
+  private memoryFits(runId: string): boolean {
+    const need = this.memory.need(this.ws, runId);
+    if (need === null) return true;
+    const available = this.memory.available();
+    if (need <= available) return true;
+    if (!this.memoryWaits.has(runId)) {
+      this.memoryWaits.add(runId);
+      this.events.emit('run:log', {
+        runId,
+        line: `waiting for memory: this run needs about ${formatGiB(need)} and ${formatGiB(available)} is available; it starts when a running worker ends`,
+      });
+    }
+    return false;
   }
 
   private start(runId: string): void {
     let worker: WorkerHandle;
     try {
-      worker = this.spawn({ workspace: this.ws.root, runId });
+      worker = this.spawn({ workspace: this.ws.root, runId, threads: this.threadsPerWorker() });
     } catch (err) {
       void this.setState(runId, 'failed', `could not start the training process: ${(err as Error).message}`).then(() => this.pump());
       return;

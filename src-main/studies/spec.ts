@@ -83,6 +83,38 @@ export const studySpecSchema = z.strictObject({
 });
 export type StudySpec = z.output<typeof studySpecSchema>;
 
+/**
+ * What creating a study takes (the API's studies:create/preview and `dfer study create` alike). The base
+ * config comes from a template, a run (`fromRun`: "sweep from this run"), or `base` (a preset's or a file's
+ * config); `set` then changes single fields of it, and `dataset` names the dataset to run on. Axes, folds,
+ * seeds and baseline default to the template's.
+ */
+export const studyCreateInputSchema = z.strictObject({
+  id: z.string().regex(STUDY_ID_PATTERN, { error: 'a study id is letters, digits, . _ - (no path separators)' }).optional(),
+  name: z.string().trim().min(1).max(120).optional(),
+  description: z.string().max(4000).optional(),
+  template: z.string().max(80).optional(),
+  fromRun: z.string().regex(STUDY_ID_PATTERN).optional(),
+  base: z.record(z.string(), z.unknown()).optional(),
+  set: z.record(pathSchema, jsonValue).optional(),
+  dataset: z.string().max(64).optional(),
+  axes: z.array(axisSchema).max(8).optional(),
+  random: randomSearchSchema.optional(),
+  folds: z.array(z.string().trim().min(1).max(100)).min(1).max(100).optional(),
+  seeds: z.union([z.number().int().min(1).max(100), z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(100)]).optional(),
+  baseline: z.string().max(400).nullable().optional(),
+});
+export type StudyCreateInput = z.input<typeof studyCreateInputSchema>;
+
+/** What `dfer study extend` and studies:extend add: values on existing axes, folds, seeds. */
+export const studyExtendInputSchema = z.strictObject({
+  axes: z.array(axisSchema).max(8).default([]),
+  folds: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
+  /** More seeds: a count (that many new ones after the largest used) or a list. */
+  seeds: z.union([z.number().int().min(0).max(100), z.array(z.number().int().min(0).max(2 ** 31 - 1)).max(100)]).default(0),
+});
+export type StudyExtendInput = z.input<typeof studyExtendInputSchema>;
+
 /** One run of a study, as planned: its cell, fold and seed, and the config it trains. */
 export interface PlannedRun {
   cell: string;

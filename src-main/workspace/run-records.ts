@@ -60,6 +60,18 @@ export const RunStatusSchema = z.strictObject({
 });
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
+/** Set on a run a study planned: which study, and where in its grid the run sits. */
+export const RunStudyRefSchema = z.strictObject({
+  id: z.string().min(1),
+  /** The cell's key (`loss.alpha=0.7, decay=strategy 2`, or `base`). */
+  cell: z.string(),
+  /** Axis name -> value label. */
+  values: z.record(z.string(), z.string()),
+  fold: z.string(),
+  seed: z.number().int(),
+});
+export type RunStudyRef = z.infer<typeof RunStudyRefSchema>;
+
 /**
  * The resolved config.json: the user's config with every default filled, plus what the run ran on. The
  * config is read through the run config's own schema, so a config.json written before a setting existed
@@ -80,6 +92,8 @@ export const ResolvedRunConfigSchema = z.strictObject({
     fingerprint: z.string(),
   }),
   model: z.strictObject({ params: count, flopsPerClip: z.number().min(0) }),
+  /** The study that planned this run, if any (studies/store.ts). */
+  study: RunStudyRefSchema.optional(),
   /** Filled when the worker starts: the backend used and why. */
   backend: z.strictObject({ selected: z.string(), reason: z.string() }).optional(),
   /** Micro-batch actually used (config.microBatch may say 'auto'). */
@@ -204,6 +218,13 @@ export const RunSummarySchema = z.strictObject({
   epochsPlanned: count,
   final: z.strictObject({ war: BestFinalSchema, uar: BestFinalSchema }).nullable(),
   best: z.strictObject({ war: BestFinalSchema, uar: BestFinalSchema }).nullable(),
+  /** The study cell this run belongs to, if a study planned it. */
+  study: RunStudyRefSchema.optional(),
+  /**
+   * Every scalar setting of the run config, flattened to dotted paths (`loss.alpha`: 0.7): the Runs
+   * table's hyperparameter columns and structured filter read these.
+   */
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default(() => ({})),
   /** Set when the run's files could not be read: why (the file and what is wrong); the rest is placeholder. */
   unreadable: z.string().optional(),
 });

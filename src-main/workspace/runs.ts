@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { flattenConfig } from '../engine/config-paths';
 import { crashWanted } from '../engine/crash-points';
 import { writeJsonAtomic } from './atomic';
 import { isProcessAlive, runLockHolder, withFileLock } from './locks';
@@ -286,6 +287,8 @@ export function summariseRun(resolved: ResolvedRunConfig, status: RunStatus, met
     epochsPlanned: c.pretrain.epochs + c.epochs,
     final: last?.test ? { war: { value: last.test.war, epoch: last.epoch }, uar: { value: last.test.uar, epoch: last.epoch } } : null,
     best: bestWar && bestUar ? { war: bestWar, uar: bestUar } : null,
+    ...(resolved.study ? { study: resolved.study } : {}),
+    params: flattenConfig(c),
   };
 }
 
@@ -320,6 +323,7 @@ function unreadableSummary(ws: Workspace, id: string, err: Error): RunSummary {
     epochsPlanned: 0,
     final: null,
     best: null,
+    params: {},
     unreadable: err.message,
   };
 }

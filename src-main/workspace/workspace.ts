@@ -47,6 +47,10 @@ runs/<run-id>/metrics.jsonl        one JSON object per epoch, append-only
 runs/<run-id>/eval/epoch-NNN.json  confusion matrix, per-class and per-intensity recall
 runs/<run-id>/predictions/<split>.json  per-clip probabilities
 runs/<run-id>/checkpoint/          model weights + optimiser state (resume)
+studies/<id>/spec.json            a study: base config, axes, folds, seeds (immutable once written)
+studies/<id>/extensions/NNN.json  later additions (more seeds, another value), each immutable
+studies/<id>/runs.jsonl           the study's runs, one line each (cell, fold, seed, run id), append-only
+studies/<id>/slurm/               sbatch scripts, submissions.jsonl, job logs
 clips/<clip-id>/                   recorded clips: frames/*.jpg, clip.webm, meta.json
 datasets/                          generated datasets (the built-in synthetic set)
 trash/                             deleted runs, restorable
@@ -55,11 +59,12 @@ cache/                             decoded frames; safe to delete
 Every file is written atomically (temp file + rename).
 `;
 
-const SUBFOLDERS = ['runs', 'clips', 'datasets', 'trash', 'cache'] as const;
+const SUBFOLDERS = ['runs', 'studies', 'clips', 'datasets', 'trash', 'cache'] as const;
 
 export interface Workspace {
   root: string;
   runs: string;
+  studies: string;
   clips: string;
   datasets: string;
   trash: string;
@@ -71,6 +76,7 @@ export function workspacePaths(root: string): Workspace {
   return {
     root,
     runs: path.join(root, 'runs'),
+    studies: path.join(root, 'studies'),
     clips: path.join(root, 'clips'),
     datasets: path.join(root, 'datasets'),
     trash: path.join(root, 'trash'),

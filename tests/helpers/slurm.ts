@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { onPath, runCommand } from '../../src-main/studies/slurm';
 
 /**
  * The one-node Slurm cluster of scripts/slurm-local.sh, for tests that need a real Slurm.
@@ -21,48 +20,8 @@ const ACTIVE = new Set(['PENDING', 'RUNNING', 'COMPLETING', 'CONFIGURING', 'REQU
 
 export type LocalSlurm = { ok: true; env: NodeJS.ProcessEnv } | { ok: false; reason: string };
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a program to the end; never throws for a non-zero exit (the caller looks at `code`). */
-export function runCmd(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      stderr += `\n[${cmd} killed after ${opts.timeoutMs} ms]`;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs ?? 15_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ code: 127, stdout, stderr: stderr + String(err) });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
-  });
-}
-
-function onPath(cmd: string): boolean {
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  return dirs.some((d) => {
-    try {
-      accessSync(path.join(d, cmd), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
+/** Run a program to the end; never throws for a non-zero exit (the product's own runner, studies/slurm.ts). */
+export const runCmd = runCommand;
 
 /**
  * The environment for Slurm clients aimed at the local cluster: SLURM_CONF set, and SLURM_ / SBATCH_ /
@@ -201,7 +160,15 @@ export async function requeue(jobId: string, env: NodeJS.ProcessEnv, opts: { imm
   const r = await runCmd('scontrol', ['requeue', jobId], { env, timeoutMs: 10_000 });
   if (r.code !== 0) throw new Error(`scontrol requeue ${jobId} failed (exit ${r.code}): ${r.stderr.trim()}`);
   if (opts.immediate === false) return;
-  const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+  await releaseRequeued(jobId, env, opts.timeoutMs);
+}
+
+/**
+ * Once a requeued job (one that requeued itself, or by `requeue`) is back in PENDING, and the clock has
+ * entered the next whole second, makes it eligible at once (`StartTime=now`) instead of after Slurm's delay.
+ */
+export async function releaseRequeued(jobId: string, env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const recs = await jobRecords(jobId, env);
     if (recs.length && recs.every((x) => x.state === 'PENDING')) break;

@@ -58,6 +58,37 @@ const badArguments: Record<MethodName, { args: unknown; field: string }[]> = {
     { args: { seed: 1.5 }, field: 'seed' },
   ],
   'presets:list': [{ args: { name: 1 }, field: 'name' }],
+  'studies:templates': [{ args: { all: true }, field: 'all' }],
+  'studies:preview': [
+    { args: { template: 5 }, field: 'template' },
+    { args: { axes: [{ name: 'a', values: [] }] }, field: 'axes.0.values' },
+    { args: { seeds: 0 }, field: 'seeds' },
+  ],
+  'studies:create': [
+    { args: { id: '../escape', template: 'quick' }, field: 'id' },
+    { args: { template: 'quick', parallel: 0 }, field: 'parallel' },
+    { args: { template: 'quick', axes: [{ name: 'alpha', values: [{ label: 'x', set: { 'loss..alpha': 1 } }] }] }, field: 'axes.0.values.0.set.loss..alpha' },
+  ],
+  'studies:list': [{ args: { x: 1 }, field: 'x' }],
+  'studies:get': [
+    { args: { id: '../../etc' }, field: 'id' },
+    { args: {}, field: 'id' },
+  ],
+  'studies:run': [
+    { args: { id: 's', parallel: 17 }, field: 'parallel' },
+    { args: { id: 's', parallel: NaN_ }, field: 'parallel' },
+  ],
+  'studies:cancel': [{ args: { id: 'a/b' }, field: 'id' }],
+  'studies:extend': [
+    { args: { id: 's', seeds: -1 }, field: 'seeds' },
+    { args: { id: 's', folds: [''] }, field: 'folds.0' },
+  ],
+  'studies:report': [{ args: { id: 's', baseline: 5 }, field: 'baseline' }],
+  'studies:export': [
+    { args: { id: 's', format: 'docx' }, field: 'format' },
+    { args: { id: 's', format: 'svg', figure: 'pie' }, field: 'figure' },
+  ],
+
   'runs:validate': [{ args: {}, field: 'config' }],
   'runs:create': [
     { args: { config: { ...validConfig, epochs: NaN_ } }, field: 'config.epochs' },
