@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { ZodError } from 'zod';
+import { zodIssues } from '../api/dispatch';
 import { setConfigPath } from '../engine/config-paths';
 import { getPreset, listPresets, mergeConfig } from '../engine/presets';
 import { parseSetOption } from '../studies/spec';
@@ -23,7 +24,7 @@ import { parseIntOption, pct, workspaceFrom } from './common';
 import { createProgress, formatSeconds } from './progress';
 
 function describeZod(err: ZodError): string {
-  return err.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('\n  ');
+  return zodIssues(err, '(config)').map((i) => `${i.path}: ${i.message}`).join('\n  ');
 }
 
 function trainingLine(p: RunProgress): string {

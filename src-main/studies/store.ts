@@ -16,6 +16,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { zodIssues } from '../api/dispatch';
 import { getConfigPath, mergeConfig, setConfigPath } from '../engine/config-paths';
 import { runConfigSchema } from '../engine/run-config';
 import { resolveRunConfig, RunSetupError, type DatasetContextCache } from '../engine/run-setup';
@@ -211,10 +212,7 @@ async function checkPlanned(ws: Workspace, planned: PlannedRun[]): Promise<{ pat
     seen.add(key);
     const parsed = runConfigSchema.safeParse(run.config);
     if (!parsed.success) {
-      for (const i of parsed.error.issues) {
-        const p = i.path.join('.') || '(config)';
-        issues.set(`${p}: ${i.message}`, { path: p, message: `${i.message} (cell ${run.cell})` });
-      }
+      for (const i of zodIssues(parsed.error, '(config)')) issues.set(`${i.path}: ${i.message}`, { path: i.path, message: `${i.message} (cell ${run.cell})` });
       continue;
     }
     try {
