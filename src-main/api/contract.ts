@@ -15,6 +15,7 @@ import type { EvalRecord, MetricRecord, PredictionsRecord, ResolvedRunConfig, Ru
 import { studyCreateInputSchema, studyExtendInputSchema, STUDY_ID_PATTERN } from '../studies/spec';
 import { REPORT_FIGURES, REPORT_FORMATS, type StudyDetail, type StudyPreview, type StudyReport, type StudySummary, type StudyTemplateDto } from '../studies/dto';
 import type { CheckReportDto, ClipFrame, ClipPredictionReport, ClipSummary, ConfigValidation, DatasetEntry, PresetDto, SavedCombination } from './types';
+import type { ListedMethodName } from './method-names';
 
 export type { CheckReportDto, ConfigValidation, DatasetEntry, PresetDto, SavedCombination } from './types';
 export type { ClipFrame, ClipModelPrediction, ClipPredictionReport, ClipPredictionRow, ClipSummary, IntensityName, PredictionModel } from './types';
@@ -264,8 +265,11 @@ export const contract = {
     "A run's records (config, status, notes, metrics, evaluations, predictions) as text files for a download; model weights are left out.",
   ),
 
-  'studies:templates': method<StudyTemplateDto[]>()(noArgs, "Study templates: the paper's grids (Fig. 1, Tables II, III, V), quick and paper-replication."),
-  'studies:preview': method<StudyPreview>()(studyCreateInputSchema, 'Runs a study would plan, and a time estimate from measured seconds per epoch; issues instead of failing.'),
+  'studies:templates': method<StudyTemplateDto[]>()(noArgs, "Study templates: the paper's grids (Fig. 1, Tables III, IV and V as captioned), quick and paper-replication."),
+  'studies:preview': method<StudyPreview>()(
+    studyCreateInputSchema.extend({ parallel: parallel.default(1) }),
+    'Runs a study would plan, and a time estimate (with `parallel` runs at once) from measured seconds per epoch; issues instead of failing.',
+  ),
   'studies:create': method<{ id: string; runs: number; queued: number }>()(
     studyCreateInputSchema.extend({ start: z.boolean().default(false), parallel: parallel.optional() }),
     'Create a study (spec stored immutably, its runs created queued); with start, queue them here.',
@@ -291,6 +295,8 @@ export const contract = {
       format: z.enum([...REPORT_FORMATS, 'svg', 'png']),
       figure: z.enum(REPORT_FIGURES).default('metric-vs-axis'),
       metric: z.enum(['war', 'uar']).default('uar'),
+      /** The axis of the metric-vs-axis figure (default: the first with more than one value). */
+      axis: z.string().max(200).optional(),
       baseline: z.string().max(400).nullable().optional(),
     }),
     'The report as Markdown, CSV, LaTeX (booktabs) or JSON, or a figure as SVG or 2x PNG.',
@@ -343,7 +349,9 @@ export const contract = {
     predictClips,
     "Each model's predicted class and probability of the true class on recorded clips (the paper's Table VII).",
   ),
-} as const;
+  // Exactly the names in method-names.ts (what the preload exposes): a missing or an unlisted method is a
+  // compile error here.
+} as const satisfies Record<ListedMethodName, { args: z.ZodType; summary: string; result: unknown }>;
 
 // ---------------------------------------------------------------------------------------------------
 // Events pushed from the Node side to every connected UI.
@@ -401,4 +409,4 @@ export type Reply<R = unknown> = { ok: true; result: R } | { ok: false; error: A
 export const methodNames = Object.keys(contract) as MethodName[];
 
 /** The IPC channel on which the Node side pushes EventMessages to the app's windows. */
-export const EVENT_CHANNEL = 'api:event';
+export { EVENT_CHANNEL } from './method-names';

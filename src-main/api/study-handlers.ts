@@ -52,7 +52,7 @@ export function studyHandlers(services: Services): Pick<Handlers, StudyMethods> 
         baseline: t.baseline,
         base: t.base,
       })),
-    'studies:preview': async (input) => mapped('studies:preview', () => previewStudy(ws, input, services.queue?.state.concurrency ?? 1)),
+    'studies:preview': async ({ parallel, ...input }) => mapped('studies:preview', () => previewStudy(ws, input, parallel)),
     'studies:create': async ({ start, parallel, ...input }) =>
       mapped('studies:create', async () => {
         if (start) requireQueue(services);
@@ -81,6 +81,6 @@ export function studyHandlers(services: Services): Pick<Handlers, StudyMethods> 
       }),
     'studies:extend': async ({ id, ...extra }) => mapped('studies:extend', () => extendStudy(ws, id, extra)),
     'studies:report': async ({ id, baseline }) => mapped('studies:report', () => studyReport(ws, id, { baseline })),
-    'studies:export': async ({ id, format, figure, metric, baseline }) => mapped('studies:export', () => studyExport(ws, id, { format, figure, metric, baseline })),
+    'studies:export': async ({ id, format, figure, metric, axis, baseline }) => mapped('studies:export', () => studyExport(ws, id, { format, figure, metric, axis, baseline })),
   };
 }

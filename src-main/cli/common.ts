@@ -1,16 +1,9 @@
 import type { Command } from 'commander';
-import { EventBus } from '../api/events';
-import type { Services } from '../api/handlers';
-import type { BackendPreference } from '../engine/backend';
 import { openWorkspace, resolveWorkspacePath, type Workspace } from '../workspace/workspace';
 
 export function workspaceFrom(program: Command): Workspace {
   const opts = program.opts<{ workspace?: string }>();
   return openWorkspace(resolveWorkspacePath({ flag: opts.workspace }));
-}
-
-export function servicesFrom(program: Command, backend: BackendPreference = 'auto'): Services {
-  return { workspace: workspaceFrom(program), events: new EventBus(), backendPreference: backend };
 }
 
 export function parseIntOption(name: string, min: number, max: number) {

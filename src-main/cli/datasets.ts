@@ -1,10 +1,12 @@
 /** `dfer datasets add|list|check|remove|synth`. */
 import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ZodError } from 'zod';
 import type { CheckReport, ContentCheck } from '../data/check';
 import { addDataset, checkRegisteredDataset, generateBuiltinDataset } from '../services/datasets';
 import { readRegistry, removeDataset } from '../workspace/datasets-registry';
+import type { Workspace } from '../workspace/workspace';
 import { parseIntOption, workspaceFrom } from './common';
 import { createProgress } from './progress';
 
@@ -24,11 +26,29 @@ export function formatCheckReport(r: CheckReport, maxIssues = 40): string {
   if (r.issues.length) {
     lines.push('', 'issues:');
     for (const i of r.issues.slice(0, maxIssues)) {
-      lines.push(`  ${i.severity.padEnd(7)} ${i.code.padEnd(22)} ${i.clipId ? `clip ${i.clipId}: ` : ''}${i.message}${i.file && !i.message.includes(i.file) ? ` (${i.file}${i.line ? `:${i.line}` : ''})` : ''}`);
+      // The dataset readers' messages name their clip already ("clip 00071: label ..."); prefix only those that do not.
+      const clip = i.clipId && !i.message.includes(i.clipId) ? `clip ${i.clipId}: ` : '';
+      lines.push(`  ${i.severity.padEnd(7)} ${i.code.padEnd(22)} ${clip}${i.message}${i.file && !i.message.includes(i.file) ? ` (${i.file}${i.line ? `:${i.line}` : ''})` : ''}`);
     }
     if (r.issues.length > maxIssues) lines.push(`  ... and ${r.issues.length - maxIssues} more (--json for all)`);
   }
   return lines.join('\n');
+}
+
+/**
+ * `datasets check` checks registered datasets, by id. A folder path is accepted when a registered dataset
+ * has that root; any other folder needs its kind (the layout), so the error says how to register it.
+ */
+export async function checkTargetId(ws: Workspace, target: string): Promise<string> {
+  const all = await readRegistry(ws);
+  if (all.some((d) => d.id === target) || !existsSync(target)) return target;
+  const root = path.resolve(target);
+  const registered = all.find((d) => path.resolve(d.spec.root) === root);
+  if (registered) return registered.id;
+  throw new Error(
+    `${root} is a folder, not a registered dataset. Register it with its layout first, then check it by the id that prints:\n` +
+      `  dfer datasets add ${root} --kind <${KINDS.join('|')}>\n  dfer datasets check <id>`,
+  );
 }
 
 export function registerDatasetCommands(program: Command): void {
@@ -68,7 +88,7 @@ export function registerDatasetCommands(program: Command): void {
 
   datasets
     .command('check <id>')
-    .description('report missing folders, empty/short clips, bad JPEGs, unknown labels, duplicates, per-class counts')
+    .description('check a registered dataset (its id, or its folder): missing folders, empty/short clips, bad JPEGs, unknown labels, duplicates, per-class counts')
     .addOption(
       new Option(
         '--content <mode>',
@@ -83,7 +103,8 @@ export function registerDatasetCommands(program: Command): void {
       const bar = createProgress('checking');
       let report: CheckReport;
       try {
-        report = await checkRegisteredDataset(workspaceFrom(program), id, { ...opts, onProgress: (p) => bar.update(p.done, p.total) });
+        const ws = workspaceFrom(program);
+        report = await checkRegisteredDataset(ws, await checkTargetId(ws, id), { ...opts, onProgress: (p) => bar.update(p.done, p.total) });
       } finally {
         bar.stop();
       }

@@ -1,14 +1,15 @@
 /** `dfer eval` and `dfer combine`. */
 import { Command, Option } from 'commander';
 import type { CombinationEvaluation } from '../engine/combine';
-import { betaCurve, chooseBetaOnValidation, combineRuns } from '../services/combine';
+import { betaCurve, chooseBetaOnValidation, combineRuns, loadPredictions } from '../services/combine';
 import { evaluateRunCheckpoint } from '../services/evaluate-run';
 import type { EvalRecord } from '../workspace/run-records';
+import { epochNumber } from '../../src-renderer/src/lib/run-format';
 import { parseNumberOption, pct, workspaceFrom } from './common';
 import { createProgress } from './progress';
 
 export function formatEval(r: EvalRecord): string {
-  const lines = [`${r.split}, epoch ${r.epoch}: ${r.clips} clips`, `WAR ${pct(r.war)}  UAR ${pct(r.uar)}${r.absentClasses.length ? `  (UAR leaves out absent classes: ${r.absentClasses.map((c) => r.labels[c]).join(', ')})` : ''}`, '', 'per-class recall:'];
+  const lines = [`${r.split}, epoch ${epochNumber(r.epoch)}: ${r.clips} clips`, `WAR ${pct(r.war)}  UAR ${pct(r.uar)}${r.absentClasses.length ? `  (UAR leaves out absent classes: ${r.absentClasses.map((c) => r.labels[c]).join(', ')})` : ''}`, '', 'per-class recall:'];
   r.labels.forEach((l, i) => lines.push(`  ${l.padEnd(10)} ${pct(r.perClassRecall[i])}`));
   if (r.perIntensity) {
     lines.push('', 'per-intensity recall:');
@@ -19,7 +20,8 @@ export function formatEval(r: EvalRecord): string {
   return lines.join('\n');
 }
 
-function formatCombination(e: CombinationEvaluation, labels?: string[]): string {
+/** One combination's WAR/UAR and per-class recall, each class by its name (its number only where the run has none). */
+export function formatCombination(e: CombinationEvaluation, labels?: string[]): string {
   const per = e.perClassRecall.map((r, i) => `${labels?.[i] ?? i}=${pct(r)}`).join(' ');
   return `beta ${e.beta.toFixed(2)} on ${e.split}: WAR ${pct(e.war)} UAR ${pct(e.uar)} | ${per}`;
 }
@@ -61,18 +63,22 @@ export function registerEvaluateCommands(program: Command): void {
       if (modes !== 1) throw new Error('give exactly one of --beta <b>, --search or --curve');
       let result: unknown;
       let text: string;
+      // Both runs predict the same classes (combining checks that): run A's test predictions name them.
+      const labels = async () => (await loadPredictions(ws, a, 'test')).labels;
       if (opts.search) {
         const r = await chooseBetaOnValidation(ws, a, b, opts.criterion);
         result = r;
-        text = `beta ${r.beta.toFixed(2)} chosen on ${r.selectedOn} (${r.criterion.toUpperCase()})\n  validation: ${formatCombination(r.validation)}\n  test:       ${formatCombination(r.test)}`;
+        const names = await labels();
+        text = `beta ${r.beta.toFixed(2)} chosen on ${r.selectedOn} (${r.criterion.toUpperCase()})\n  validation: ${formatCombination(r.validation, names)}\n  test:       ${formatCombination(r.test, names)}`;
       } else if (opts.curve) {
         const curve = await betaCurve(ws, a, b);
         result = curve;
-        text = curve.map((e) => formatCombination(e)).join('\n');
+        const names = await labels();
+        text = curve.map((e) => formatCombination(e, names)).join('\n');
       } else {
         const e = await combineRuns(ws, a, b, opts.beta!);
         result = e;
-        text = formatCombination(e);
+        text = formatCombination(e, await labels());
       }
       process.stdout.write((opts.json ? JSON.stringify(result, null, 2) : text) + '\n');
     });

@@ -8,6 +8,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClipPredictionReport } from '../api/types';
+import { epochNumber } from '../../src-renderer/src/lib/run-format';
 import { listFolder } from '../data/frame-files';
 import { findLabel } from '../data/labels';
 import type { ClipRecord, IntensityBin } from '../data/types';
@@ -36,7 +37,7 @@ export function formatPredictionTable(report: ClipPredictionReport): string {
   const legend = report.models.map((m, i) => {
     const what =
       m.kind === 'run'
-        ? `run ${m.id}${m.name !== m.id ? ` (${m.name})` : ''}, epoch ${m.epoch}, ${m.frames} frames of ${m.size}x${m.size}`
+        ? `run ${m.id}${m.name !== m.id ? ` (${m.name})` : ''}, epoch ${m.epoch === undefined ? '?' : epochNumber(m.epoch)}, ${m.frames} frames of ${m.size}x${m.size}`
         : `combination ${m.name}: ${m.beta} * ${m.runA} + ${Math.round((1 - m.beta!) * 1e6) / 1e6} * ${m.runB}`;
     return `${letter(i)} = ${what}`;
   });

@@ -20,6 +20,7 @@ import type { RunProgress, RunStatus } from '../workspace/run-records';
 import { runLockHolder } from '../workspace/locks';
 import { createRunFolder, listRuns, markInterruptedRuns, readStatus, runDir, writeStatus } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
+import { epochNumber } from '../../src-renderer/src/lib/run-format';
 import { parseIntOption, pct, workspaceFrom } from './common';
 import { createProgress, formatSeconds } from './progress';
 
@@ -210,13 +211,13 @@ export function registerTrainCommands(program: Command): void {
         return;
       }
       if (runs.length === 0) {
-        process.stdout.write('no runs yet: dfer train --preset quick-cpu\n');
+        process.stdout.write(`no runs in ${ws.root} yet: dfer train --preset quick-cpu (or --workspace <dir> to read another workspace)\n`);
         return;
       }
       process.stdout.write('id                                               state        model        epochs  final WAR/UAR       best UAR (epoch)\n');
       for (const r of runs) {
         const fin = r.final ? `${pct(r.final.war.value)}/${pct(r.final.uar.value)}` : '-';
-        const best = r.best ? `${pct(r.best.uar.value)} (${r.best.uar.epoch})` : '-';
+        const best = r.best ? `${pct(r.best.uar.value)} (${epochNumber(r.best.uar.epoch)})` : '-';
         process.stdout.write(
           `${r.id.padEnd(48)} ${r.status.state.padEnd(12)} ${r.model.padEnd(12)} ${`${r.epochsDone}/${r.epochsPlanned}`.padEnd(7)} ${fin.padEnd(19)} ${best}\n`,
         );

@@ -12,7 +12,7 @@ import { createDispatcher } from '../api/dispatch';
 import { EventBus } from '../api/events';
 import { createHandlers } from '../api/handlers';
 import { CONTENT_SECURITY_POLICY } from '../security/csp';
-import { resolveStaticPath } from '../web/static';
+import { contentTypeOf, resolveStaticPath } from '../web/static';
 import { RunQueue } from '../services/run-queue';
 import { markInterruptedRuns } from '../workspace/runs';
 import { openWorkspace, resolveWorkspacePath } from '../workspace/workspace';
@@ -38,16 +38,6 @@ protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
 ]);
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-};
-
 async function serveAppProtocol(request: Request): Promise<Response> {
   const url = new URL(request.url);
   if (url.host !== APP_HOST) return new Response('not found', { status: 404 });
@@ -57,7 +47,7 @@ async function serveAppProtocol(request: Request): Promise<Response> {
     const body = await fs.readFile(file);
     return new Response(body, {
       headers: {
-        'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+        'content-type': contentTypeOf(file),
         'content-security-policy': CONTENT_SECURITY_POLICY,
       },
     });

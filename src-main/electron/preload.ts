@@ -4,10 +4,12 @@
  * unwraps them, so field-level validation issues survive the context bridge (thrown Errors would not).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { EVENT_CHANNEL, methodNames, type EventMessage, type Reply } from '../api/contract';
+// Types only from the contract (erased): importing its values would bundle all of zod into the preload.
+import type { EventMessage, Reply } from '../api/contract';
+import { EVENT_CHANNEL, METHOD_NAMES } from '../api/method-names';
 
 const methods: Record<string, (args: unknown) => Promise<Reply>> = {};
-for (const name of methodNames) {
+for (const name of METHOD_NAMES) {
   methods[name] = (args: unknown) => ipcRenderer.invoke(name, args) as Promise<Reply>;
 }
 

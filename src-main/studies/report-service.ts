@@ -35,13 +35,13 @@ const EXTENSION: Record<ReportFormat | 'svg' | 'png', string> = { md: 'md', csv:
 export async function studyExport(
   ws: Workspace,
   id: string,
-  opts: { format: ReportFormat | 'svg' | 'png'; figure?: ReportFigure; metric?: 'war' | 'uar'; baseline?: string | null },
+  opts: { format: ReportFormat | 'svg' | 'png'; figure?: ReportFigure; metric?: 'war' | 'uar'; axis?: string; baseline?: string | null },
 ): Promise<ExportedFile> {
   const report = await studyReport(ws, id, { baseline: opts.baseline });
   if (opts.format === 'svg' || opts.format === 'png') {
     const figure = opts.figure ?? 'metric-vs-axis';
     const metric = opts.metric ?? 'uar';
-    const svg = renderFigureSvg(report, figure, { metric });
+    const svg = renderFigureSvg(report, figure, { metric, ...(opts.axis ? { axis: opts.axis } : {}) });
     const filename = `${id}-${figure}${figure === 'metric-vs-axis' ? `-${metric}` : ''}.${EXTENSION[opts.format]}`;
     if (opts.format === 'svg') return { filename, mime: MIME.svg, text: svg };
     return { filename, mime: MIME.png, base64: (await renderFigurePng(svg)).toString('base64') };

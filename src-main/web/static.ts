@@ -1,8 +1,13 @@
-/** Serves the built renderer, and nothing outside its folder. */
+/**
+ * Serves the built renderer, and nothing outside its folder. The path rule and the content types here are
+ * also those of the desktop app's app:// protocol (electron/main.ts), so both transports serve the same UI
+ * the same way.
+ */
 import { createReadStream, promises as fs } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 
+/** The one MIME table (web mode and app://); anything else is served as application/octet-stream. */
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -17,6 +22,11 @@ const CONTENT_TYPES: Record<string, string> = {
   '.bin': 'application/octet-stream',
   '.woff2': 'font/woff2',
 };
+
+/** The content type of a file by its extension (case-insensitive). */
+export function contentTypeOf(file: string): string {
+  return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
 
 /**
  * Maps a URL path to a file inside `root`, or null when it would escape it (`..`, encoded separators,
@@ -53,7 +63,7 @@ export async function serveStatic(root: string, urlPath: string, res: ServerResp
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     return;
   }
-  const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const type = contentTypeOf(file);
   res.writeHead(200, {
     'content-type': type,
     'content-length': stat.size,

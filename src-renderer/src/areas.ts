@@ -8,6 +8,7 @@ import NewRunView from './views/NewRunView.svelte';
 import SystemView from './views/SystemView.svelte';
 import RunsView from './views/RunsView.svelte';
 import CompareView from './views/CompareView.svelte';
+import StudiesView from './views/StudiesView.svelte';
 import CombineView from './views/CombineView.svelte';
 import ClipsView from './views/ClipsView.svelte';
 
@@ -18,10 +19,11 @@ export interface Area {
 }
 
 export const areas: Area[] = [
-  // Order: datasets, new-run, runs, compare, combine, clips, system.
+  // Order: datasets, new-run, runs, studies, compare, combine, clips, system.
   { id: 'datasets', label: 'Datasets', component: DatasetsView },
   { id: 'new-run', label: 'New run', component: NewRunView },
   { id: 'runs', label: 'Runs', component: RunsView },
+  { id: 'studies', label: 'Studies', component: StudiesView },
   { id: 'compare', label: 'Compare', component: CompareView },
   { id: 'combine', label: 'Combine', component: CombineView },
   { id: 'clips', label: 'Clips', component: ClipsView },
