@@ -2,9 +2,10 @@
  * The one API contract between the UI and the Node side.
  *
  * Every method is declared once here: its argument schema (validated at runtime on both transports) and
- * its result type. `handlers.ts` implements the methods; Electron IPC (`electron/ipc.ts`), the preload
- * (`electron/preload.ts`), web mode (`web/server.ts`) and the renderer client derive everything else from
- * this table, so adding a method touches this file and the handler table, nothing more.
+ * its result type. `handlers.ts` implements the methods; Electron IPC (`electron/ipc.ts`), web mode
+ * (`web/server.ts`) and the renderer client derive everything else from this table. The preload reads only
+ * the plain list of names in `method-names.ts` (so it does not bundle zod); this table must have exactly
+ * those keys (checked below), so adding a method touches this file, that list and the handler table.
  *
  * This file must stay free of Node imports: the renderer type-checks against it.
  */

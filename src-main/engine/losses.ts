@@ -191,6 +191,15 @@ function reduce(perSample: tf.Tensor1D, weights: tf.Tensor1D | null, denominator
 }
 
 /**
+ * The coefficient of the auxiliary term at `epoch` (0-based, of the phase): alpha * w(epoch), Eq. 7, and
+ * 0 when there is no auxiliary term. The one place this is computed: the loss applies it and the trainer
+ * records it (metrics' `train.auxWeight`).
+ */
+export function auxWeightAt(cfg: Pick<LossConfig, 'aux' | 'alpha' | 'decay'>, epoch: number): number {
+  return cfg.aux === 'none' ? 0 : cfg.alpha * ialWeight(epoch, cfg.decay);
+}
+
+/**
  * L_total = CE + alpha * w(epoch) * aux (paper's L_total with Eq. 7), each reduced over the batch.
  *
  * The returned tensors are new and owned by the caller. Inside `tf.variableGrads(() => ...)` only the
@@ -211,7 +220,7 @@ export function computeLossTerms(
   if (opts.sampleWeights && opts.sampleWeights.length !== batch) {
     throw new Error(`sampleWeights has ${opts.sampleWeights.length} entries but the batch has ${batch} clips`);
   }
-  const weight = cfg.aux === 'none' ? 0 : cfg.alpha * ialWeight(epoch, cfg.decay);
+  const weight = auxWeightAt(cfg, epoch);
   const [ce, aux, total] = tf.tidy(() => {
     const weights = opts.sampleWeights ? tf.tensor1d(Array.from(opts.sampleWeights), 'float32') : null;
     const ceTerm = reduce(crossEntropyPerSample(logits, labels), weights, denominator);

@@ -22,7 +22,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { crashPoint, stallPoint } from './crash-points';
 import { evaluationRecords, predictProbabilities } from './evaluate';
 import { assertFiniteLoss, RunFailure, watchForBackendFailures } from './failure-watch';
-import { computeLossTerms, crossEntropyPerSample } from './losses';
+import { auxWeightAt, computeLossTerms, crossEntropyPerSample } from './losses';
 import { summariseEpochs } from './metrics';
 import { chooseMicroBatch } from './micro-batch';
 import { createModel, type DferModel } from './models';
@@ -379,7 +379,7 @@ async function executeLocked(ws: Workspace, runId: string, dir: string, lock: Ru
         sums.auxHeads += batchTerms.auxHeads * effective;
         sums.clips += effective;
         batchIndex++;
-        auxWeight = lossConfigFor(config, phase).aux === 'none' ? 0 : config.loss.alpha * config.loss.decay.A * Math.exp(-config.loss.decay.lambda * phaseEpoch);
+        auxWeight = auxWeightAt(lossConfigFor(config, phase), phaseEpoch);
         report({
           phase,
           epoch,

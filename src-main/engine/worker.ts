@@ -5,6 +5,7 @@
  *
  * argv: --workspace <dir> --run <id>
  */
+import { parseArgs } from 'node:util';
 import type { WorkerToParent, ParentToWorker } from './worker-protocol';
 import { executeRun } from './trainer';
 import { openWorkspace } from '../workspace/workspace';
@@ -15,12 +16,22 @@ interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
 }
 
-function arg(name: string): string {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? process.argv[i + 1] : undefined;
-  if (!v) throw new Error(`worker: missing ${name}`);
-  return v;
+/** Both options are required and nothing else is accepted (the spawners pass exactly these). */
+function workerArgs(argv: string[]): { workspace: string; run: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: { workspace: { type: 'string' }, run: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const { workspace, run } = values;
+  if (!workspace) throw new Error('worker: missing --workspace <dir>');
+  if (!run) throw new Error('worker: missing --run <id>');
+  return { workspace, run };
 }
+
+/** Set once argv is parsed, so that a failure can still name its run. */
+let runIdForErrors = '';
 
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 const send = (message: WorkerToParent) => {
@@ -29,8 +40,11 @@ const send = (message: WorkerToParent) => {
 };
 
 async function main(): Promise<void> {
-  const ws = openWorkspace(arg('--workspace'));
-  const runId = arg('--run');
+  // argv[0] is the executable, argv[1] the entry script (Electron's utility process restores it too).
+  const args = workerArgs(process.argv.slice(2));
+  const runId = args.run;
+  runIdForErrors = runId;
+  const ws = openWorkspace(args.workspace);
   const controller = new AbortController();
   const onMessage = (message: ParentToWorker) => {
     if (message?.type === 'cancel') controller.abort();
@@ -67,6 +81,6 @@ async function main(): Promise<void> {
 main()
   .then(() => process.exit(0))
   .catch((err) => {
-    send({ type: 'log', runId: process.argv[process.argv.indexOf('--run') + 1] ?? '', line: `worker error: ${(err as Error).stack ?? err}` });
+    send({ type: 'log', runId: runIdForErrors, line: `worker error: ${(err as Error).stack ?? err}` });
     process.exit(1);
   });

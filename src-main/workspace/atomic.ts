@@ -1,6 +1,13 @@
 /**
- * Atomic file writes: every file the workbench writes into a workspace goes through here, so a crash or a
- * full disk leaves either the old file or the new one, never a torn one.
+ * Atomic file writes: a single file replaced through here (temp file in the same folder, fsync, rename)
+ * is, after a crash or a full disk, either the old file or the new one, never a torn one. Most single-file
+ * records of a workspace are written this way.
+ *
+ * Not everything goes through here. Writes that replace a whole folder use the same pattern at folder
+ * level, with their own code: a checkpoint (engine/checkpoint.ts fsyncs each file in a temp folder, then
+ * renames the folder), a saved clip (staged, then renamed), the synthetic data set. Append-only logs
+ * (metrics.jsonl and the like) are appended to, not replaced. The stall watchdog's thread
+ * (engine/watchdog.ts) writes status.json with its own temp file and rename, as it cannot import modules.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs, writeFileSync, renameSync, openSync, fsyncSync, closeSync, rmSync } from 'node:fs';

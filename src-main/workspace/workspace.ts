@@ -42,7 +42,7 @@ export const WORKSPACE_LAYOUT = `DFER Workbench workspace (format ${WORKSPACE_FO
 
 datasets.json                      registered datasets
 runs/<run-id>/config.json          resolved run config, immutable once written
-runs/<run-id>/status.json          queued | running | done | failed | cancelled | interrupted, with reason
+runs/<run-id>/status.json          queued | running | done | failed | cancelled | interrupted | stalled, with reason
 runs/<run-id>/metrics.jsonl        one JSON object per epoch, append-only
 runs/<run-id>/eval/epoch-NNN.json  confusion matrix, per-class and per-intensity recall
 runs/<run-id>/predictions/<split>.json  per-clip probabilities

@@ -38,14 +38,24 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { runnerImport } from 'vite';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []),
-);
+const { values: args } = parseArgs({
+  options: {
+    clips: { type: 'string' },
+    reps: { type: 'string' },
+    workers: { type: 'string' },
+    concurrency: { type: 'string' },
+    batch: { type: 'string' },
+    python: { type: 'string' },
+  },
+  strict: true,
+  allowPositionals: false,
+});
 const CLIPS = Number(args.clips ?? 48);
 const REPS = Number(args.reps ?? 2);
 const WORKERS = Number(args.workers ?? 2);

@@ -27,19 +27,27 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { runnerImport } from 'vite';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(`--${name}`);
-const value = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
-const STEPS = Number(value('steps', 3));
-const QUICK = flag('quick');
-const PYTHON = value('python', '/usr/bin/python3');
+const { values: opts } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '3' },
+    models: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'no-torch': { type: 'boolean', default: false },
+    'no-frames': { type: 'boolean', default: false },
+    'no-heavy-rss': { type: 'boolean', default: false },
+    python: { type: 'string', default: '/usr/bin/python3' },
+  },
+  strict: true,
+  allowPositionals: false,
+});
+const STEPS = Number(opts.steps);
+const QUICK = opts.quick;
+const PYTHON = opts.python;
 const THREADS = [1, 2];
 const FRAMES = 16;
 const SIZE = 112;
@@ -50,7 +58,7 @@ const ALL_CONFIGS = [
   // 112x112 is kept for former-dfer; the batch is 2 because one wasm step of 2 clips already takes ~15-30 s here.
   { model: 'former-dfer', batch: 2, frames: FRAMES, size: SIZE },
 ];
-const MODELS = value('models', ALL_CONFIGS.map((c) => c.model).join(',')).split(',');
+const MODELS = (opts.models ?? ALL_CONFIGS.map((c) => c.model).join(',')).split(',');
 const CONFIGS = ALL_CONFIGS.filter((c) => MODELS.includes(c.model));
 
 const { module: report } = await runnerImport(path.join(here, 'report.ts'), { configFile: false, root: repo, logLevel: 'silent' });
@@ -130,7 +138,7 @@ for (const c of CONFIGS) {
 
 // 2. Memory: peak RSS at an effective batch of 40, and flatness over a longer run.
 const rssRuns = [{ model: 'small', warmup: 1, steps: 1 }];
-if (!QUICK && !flag('no-heavy-rss') && MODELS.includes('former-dfer')) rssRuns.push({ model: 'former-dfer', warmup: 0, steps: 1 });
+if (!QUICK && !opts['no-heavy-rss'] && MODELS.includes('former-dfer')) rssRuns.push({ model: 'former-dfer', warmup: 0, steps: 1 });
 results.memory.effectiveBatch40 = {};
 for (const m of rssRuns) {
   say(`\n[tfjs memory] ${m.model}, effective batch 40, micro-batch chosen as the trainer does, ${m.warmup + m.steps} step(s)`);
@@ -154,7 +162,7 @@ say(`\n[tfjs memory] flatness: small, ${SOAK.steps} steps of B=${SOAK.batch} at 
 }
 
 // 3. PyTorch.
-const missing = flag('no-torch') ? 'skipped (--no-torch)' : torchMissing();
+const missing = opts['no-torch'] ? 'skipped (--no-torch)' : torchMissing();
 if (missing) {
   say(`\n[torch] PyTorch half skipped: ${missing}. Install Debian's python3-torch python3-torchvision (apt-get) to compare.`);
   results.torch = { skipped: missing };
@@ -166,7 +174,7 @@ if (missing) {
 }
 
 // 4. Frame loader benchmark (a colleague's script, called as is).
-if (!QUICK && !flag('no-frames')) {
+if (!QUICK && !opts['no-frames']) {
   say('\n[frames] tests/bench/frames.bench.mjs');
   try {
     process.stdout.write(await run(process.execPath, [path.join(here, 'frames.bench.mjs')]));

@@ -15,18 +15,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const dfer = path.join(repo, 'bin', 'dfer.mjs');
-const argv = process.argv.slice(2);
-const value = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
-const RUNS = Number(value('runs', 4));
-const EPOCHS = Number(value('epochs', 2));
-const given = value('workspace', '');
+const { values: opts } = parseArgs({
+  options: { runs: { type: 'string', default: '4' }, epochs: { type: 'string', default: '2' }, workspace: { type: 'string', default: '' } },
+  strict: true,
+  allowPositionals: false,
+});
+const RUNS = Number(opts.runs);
+const EPOCHS = Number(opts.epochs);
+const given = opts.workspace;
 const ws = given || mkdtempSync(path.join(os.tmpdir(), 'dfer-study-bench-'));
 
 function cli(args, opts = {}) {

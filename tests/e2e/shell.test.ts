@@ -47,7 +47,7 @@ describe('app shell in Chromium via web mode', () => {
     await page.getByTestId('backend-line').waitFor({ timeout: 30_000 });
   });
 
-  it('shows no areas that are not built yet', async () => {
+  it('every main navigation link opens the view titled with its label', async () => {
     const labels = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
     for (const label of labels) {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();

@@ -58,7 +58,8 @@ describe('camera:hold in the desktop app', async () => {
   delete process.env.ELECTRON_RENDERER_URL;
   delete process.env.DFER_WORKSPACE;
   await import('../../../src-main/electron/main');
-  await new Promise((r) => setTimeout(r, 50));
+  // start() runs once the (mocked) app is ready; its last step registers 'window-all-closed'.
+  await vi.waitFor(() => expect(state.appEvents.has('window-all-closed')).toBe(true), { timeout: 10_000 });
 
   const appPage = { url: 'app://dfer/index.html#/clips' };
   const fromAppPage = { senderFrame: appPage, sender: { mainFrame: appPage } };

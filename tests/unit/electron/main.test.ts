@@ -60,7 +60,8 @@ describe('electron main', async () => {
   delete process.env.ELECTRON_RENDERER_URL;
   delete process.env.DFER_WORKSPACE;
   await import('../../../src-main/electron/main');
-  await new Promise((r) => setTimeout(r, 50));
+  // start() runs once the (mocked) app is ready; its last step registers 'window-all-closed'.
+  await vi.waitFor(() => expect(state.appEvents.has('window-all-closed')).toBe(true), { timeout: 10_000 });
   const { methodNames } = await import('../../../src-main/api/contract');
 
   it('registers app:// as a privileged standard, secure scheme before the app is ready', () => {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src-main/engine/tf';
 import {
+  auxWeightAt,
   computeLossTerms,
   crossEntropyPerSample,
   ialPerSample,
@@ -284,6 +285,16 @@ describe('computeLossTerms', () => {
     expect(r.total).toBeCloseTo(r.ce + r.weight * r.aux, 5);
     const meanAux = rows.reduce((s, z, i) => s + aux64(z, labels[i], 'ial-star', 1e-6, 'e'), 0) / rows.length;
     expect(r.aux).toBeCloseTo(meanAux, 4);
+  });
+
+  it('applies exactly the weight auxWeightAt gives (what the trainer records)', () => {
+    const cfg = cfgFor('ial-star');
+    for (const epoch of [0, 1, 7, 80]) {
+      const r = tf.tidy(() => read(() => computeLossTerms(tf.tensor2d(rows), tf.tensor1d(labels, 'int32'), cfg, epoch)));
+      expect(r.weight).toBe(auxWeightAt(cfg, epoch));
+    }
+    expect(auxWeightAt(cfg, 80)).toBeCloseTo(cfg.alpha * cfg.decay.A * Math.exp(-cfg.decay.lambda * 80), 12);
+    expect(auxWeightAt(cfgFor('none'), 3)).toBe(0);
   });
 
   it('aux = none gives plain CE with weight 0', () => {

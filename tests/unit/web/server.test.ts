@@ -7,7 +7,7 @@ import { createDispatcher } from '../../../src-main/api/dispatch';
 import { EventBus } from '../../../src-main/api/events';
 import { createHandlers } from '../../../src-main/api/handlers';
 import { checkHostAndOrigin, parseHostHeader, tokenCookieName } from '../../../src-main/web/auth';
-import { resolveStaticPath } from '../../../src-main/web/static';
+import { contentTypeOf, resolveStaticPath } from '../../../src-main/web/static';
 import { startWebServer, type WebServer } from '../../../src-main/web/server';
 import { openWorkspace } from '../../../src-main/workspace/workspace';
 import { tempDir } from '../../helpers/tmp';
@@ -112,6 +112,17 @@ describe('web mode server', () => {
     expect(resolveStaticPath(staticDir, '/../secret.txt')).toBeNull();
     expect(resolveStaticPath(staticDir, '/%2e%2e%2fsecret.txt')).toBeNull();
     expect(resolveStaticPath(staticDir, '/assets/app.js')).toBe(path.join(staticDir, 'assets', 'app.js'));
+  });
+
+  it('has one content-type table (web mode and app://) for what the renderer build contains', () => {
+    expect(contentTypeOf('/r/index.html')).toBe('text/html; charset=utf-8');
+    expect(contentTypeOf('/r/assets/index-x.js')).toBe('text/javascript; charset=utf-8');
+    expect(contentTypeOf('/r/assets/index-x.CSS')).toBe('text/css; charset=utf-8');
+    expect(contentTypeOf('/r/favicon.svg')).toBe('image/svg+xml');
+    expect(contentTypeOf('/r/models/face-api/manifest.json')).toBe('application/json');
+    expect(contentTypeOf('/r/models/tfjs-wasm/tfjs-backend-wasm.wasm')).toBe('application/wasm');
+    expect(contentTypeOf('/r/models/face-api/model.bin')).toBe('application/octet-stream');
+    expect(contentTypeOf('/r/unknown.xyz')).toBe('application/octet-stream');
   });
 
   it('runs API methods and answers bad input with 400 naming the field', async () => {
