@@ -1,5 +1,6 @@
 /**
- * The `dfer` command: the workbench without Electron (info, web mode, and later train/eval/predict/...).
+ * The `dfer` command: the workbench without Electron. `info` and `serve` (web mode) are defined here; the
+ * other subcommands (datasets, train, runs, study, eval, ...) are registered from cli/.
  * bin/dfer.mjs loads the built copy of this file (out/main/cli.js).
  */
 import { Command, Option } from 'commander';
@@ -9,8 +10,9 @@ import { rendererDir } from './app-paths';
 import { createDispatcher } from './api/dispatch';
 import { EventBus } from './api/events';
 import { createHandlers, systemInfo, type Services } from './api/handlers';
-import type { SystemInfo } from './api/contract';
+import type { SystemInfo, WebGpuAdapterInfo } from './api/contract';
 import type { BackendPreference } from './engine/backend';
+import { BACKEND_CHOICES } from './engine/run-config';
 import { registerBenchCommand } from './cli/bench';
 import { registerClipCommands } from './cli/clips';
 import { registerDatasetCommands } from './cli/datasets';
@@ -24,7 +26,7 @@ import { startWebServer } from './web/server';
 import { markInterruptedRuns } from './workspace/runs';
 import { openWorkspace, resolveWorkspacePath } from './workspace/workspace';
 
-const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+const BACKENDS = BACKEND_CHOICES;
 
 function services(opts: { workspace?: string; backend?: BackendPreference }): Services {
   const workspace = openWorkspace(resolveWorkspacePath({ flag: opts.workspace }));
@@ -37,6 +39,7 @@ export function formatSystemInfo(info: SystemInfo): string {
     `backend:   ${info.backend.selected}`,
     ...info.backend.attempts.map((a) => `  ${a.ok ? '✔' : '✘'} ${a.name}: ${a.reason}`),
   ];
+  if (info.backend.adapter) lines.push(...formatAdapter(info.backend.adapter));
   if (info.backend.notice) lines.push(`notice:    ${info.backend.notice}`);
   lines.push(
     `tfjs:      ${info.versions.tfjs}`,
@@ -45,6 +48,26 @@ export function formatSystemInfo(info: SystemInfo): string {
     `workspace: ${info.workspace}`,
   );
   return lines.join('\n');
+}
+
+function formatBytes(n: number | undefined): string {
+  if (n == null || !Number.isFinite(n)) return 'unknown';
+  if (n >= 1024 ** 3) return `${+(n / 1024 ** 3).toFixed(2)} GiB`;
+  if (n >= 1024 ** 2) return `${+(n / 1024 ** 2).toFixed(1)} MiB`;
+  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+/** The WebGPU adapter lines of `dfer info`: who made it, whether software, and the limits that size the work. */
+function formatAdapter(a: WebGpuAdapterInfo): string[] {
+  const name = [a.vendor, a.architecture].filter(Boolean).join(' ') || a.device || 'unnamed';
+  const kind = a.isSoftware ? `software: ${a.software ?? 'fallback adapter'}` : 'hardware';
+  const l = a.limits;
+  return [
+    `adapter:   ${name}${a.description ? `, ${a.description}` : ''} (${kind})`,
+    `           maxBufferSize ${formatBytes(l.maxBufferSize)}, maxStorageBufferBindingSize ${formatBytes(l.maxStorageBufferBindingSize)}, ` +
+      `workgroup storage ${formatBytes(l.maxComputeWorkgroupStorageSize)}`,
+  ];
 }
 
 

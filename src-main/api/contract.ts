@@ -76,7 +76,28 @@ export interface ExportedFile {
 // ---------------------------------------------------------------------------------------------------
 // Result types (plain data, JSON-serialisable)
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+/** A WebGPU adapter as Dawn describes it (engine/webgpu.ts), with the limits that size the work. */
+export interface WebGpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A software implementation (SwiftShader, llvmpipe, a CPU-type or fallback adapter): never chosen by `auto`. */
+  isSoftware: boolean;
+  /** Its name in words when software, e.g. `SwiftShader, a software Vulkan`. */
+  software?: string;
+  /** In bytes, except the workgroup counts. */
+  limits: {
+    maxBufferSize: number;
+    maxStorageBufferBindingSize: number;
+    maxComputeWorkgroupStorageSize: number;
+    maxComputeInvocationsPerWorkgroup: number;
+    maxComputeWorkgroupSizeX: number;
+    maxComputeWorkgroupsPerDimension: number;
+  };
+}
 
 export interface BackendAttempt {
   /** e.g. `tensorflow (@tensorflow/tfjs-node-gpu)`, `wasm`, `cpu`. */
@@ -93,6 +114,8 @@ export interface BackendReport {
   /** A notice the UI should show, e.g. falling back from the GPU backend. Empty when nothing to say. */
   notice: string;
   wasm: { simd: boolean; threads: number; trainingKernels: string[] };
+  /** The WebGPU adapter the webgpu attempt found (used or not); absent when it was not probed or none exists. */
+  adapter?: WebGpuAdapterInfo;
 }
 
 export interface SystemInfo {

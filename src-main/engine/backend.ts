@@ -1,12 +1,13 @@
 /**
  * Chooses the compute backend, in the order DESIGN.md gives: `tensorflow` (tfjs-node-gpu, then tfjs-node),
- * `wasm`, `cpu`. Every attempt is recorded with its reason, so the UI and each run config can say why a
- * backend was or was not used.
+ * `webgpu` (Dawn, on a hardware adapter only: see webgpu.ts), `wasm`, `cpu`. Every attempt is recorded with
+ * its reason, so the UI and each run config can say why a backend was or was not used.
  */
 import { createRequire } from 'node:module';
-import type { BackendAttempt, BackendName, BackendReport } from '../api/contract';
+import type { BackendAttempt, BackendName, BackendReport, WebGpuAdapterInfo } from '../api/contract';
 import { tf } from './tf';
 import { registerWasmTrainingKernels } from './wasm';
+import { adapterLabel, ALLOW_SOFTWARE_ENV, probeWebGpu, releaseWebGpu, setWebGpuBackend, softwareAllowedByEnv } from './webgpu';
 import { nativeKernelModulesValid, nativeKernelsStatus, nativeRunner } from './wasm/native-kernels';
 import type { WasmBackend } from './wasm/wasm-kernel-composer';
 import { defaultWasmThreads, MAX_WASM_THREADS, registerThreadedWasmFactory } from './wasm-threads';
@@ -163,6 +164,18 @@ async function selectBackend(preference: BackendPreference, threads: number): Pr
     attempts.push({ name: 'tensorflow', backend: 'tensorflow', ok: false, reason: `not tried: backend forced to '${preference}'` });
   }
 
+  let adapter: WebGpuAdapterInfo | undefined;
+  if (!selected && wants('webgpu')) {
+    const attempt = await tryWebGpu(preference === 'webgpu');
+    adapter = attempt.adapter;
+    attempts.push(attempt.attempt);
+    if (attempt.attempt.ok) selected = 'webgpu';
+  } else if (preference !== 'auto' && preference !== 'webgpu') {
+    attempts.push({ name: 'webgpu', backend: 'webgpu', ok: false, reason: `not tried: backend forced to '${preference}'` });
+  } else if (selected) {
+    attempts.push({ name: 'webgpu', backend: 'webgpu', ok: false, reason: `not needed: ${selected} is preferred` });
+  }
+
   let trainingKernels: string[] = [];
   if (!selected && wants('wasm')) {
     const attempt = await setWasmBackend(threads);
@@ -201,7 +214,7 @@ async function selectBackend(preference: BackendPreference, threads: number): Pr
   }
 
   let notice = '';
-  if (preference === 'auto' && selected !== 'tensorflow') {
+  if (preference === 'auto' && (selected === 'wasm' || selected === 'cpu')) {
     notice =
       `Using the ${selected} backend: no native TensorFlow (@tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node) could be loaded. ` +
       'Training runs on the CPU. See README, "Troubleshooting", for the GPU backend.';
@@ -216,7 +229,31 @@ async function selectBackend(preference: BackendPreference, threads: number): Pr
       threads: selected === 'wasm' ? (wasmThreads?.count ?? 1) : 1,
       trainingKernels,
     },
+    ...(adapter ? { adapter } : {}),
   };
+}
+
+/**
+ * The webgpu attempt. `auto` (explicit = false) never uses a software adapter; `--backend webgpu` uses one
+ * only with DFER_WEBGPU_ALLOW_SOFTWARE=1 (the tests' switch), and otherwise is refused naming the adapter.
+ */
+async function tryWebGpu(explicit: boolean): Promise<{ attempt: BackendAttempt; adapter?: WebGpuAdapterInfo }> {
+  const probe = await probeWebGpu({
+    allowSoftware: explicit && softwareAllowedByEnv(),
+    why: explicit ? `set ${ALLOW_SOFTWARE_ENV}=1 to use it` : `auto never uses a software adapter; --backend webgpu with ${ALLOW_SOFTWARE_ENV}=1 does`,
+  });
+  const attempt: BackendAttempt = { name: 'webgpu', backend: 'webgpu', ok: false, reason: probe.reason };
+  if (probe.ok && probe.adapter) {
+    try {
+      await setWebGpuBackend();
+      attempt.ok = true;
+      attempt.reason = `initialised on the ${probe.reason}`;
+    } catch (err) {
+      releaseWebGpu();
+      attempt.reason = `failed to initialise on ${adapterLabel(probe.adapter)}: ${(err as Error).message}`;
+    }
+  }
+  return { attempt, ...(probe.adapter ? { adapter: probe.adapter } : {}) };
 }
 
 /** Test hook: forget the cached choice. */

@@ -9,7 +9,7 @@ import { ialDecaySchema, lrScheduleSchema } from './schedules';
 export const MODEL_NAMES = ['small', 'former-dfer', 'ial-gca'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 export const DEFAULT_IAL_STAR_EPS = 1e-6;
 

@@ -120,9 +120,17 @@ describe('Clips in Chromium via web mode, with a fake camera', () => {
     expect(await page.getByTestId('clip-crops').locator('img').count()).toBe(16);
     await page.getByTestId('clip-playback').waitFor();
 
-    // Label it: the face in the photo laughs openly.
+    // Label it: the face in the photo laughs openly. Nothing is chosen for the person: no emotion, no
+    // intensity, and the take cannot be saved until both are chosen.
+    expect(await page.getByTestId('new-label').inputValue()).toBe('');
+    expect(await page.getByTestId('new-intensity-mid').isChecked()).toBe(false);
+    expect(await page.getByTestId('clip-save').isDisabled()).toBe(true);
+    expect(await review.getByTestId('clip-label-missing').textContent()).toBe('Choose an emotion and an intensity for the clip.');
     await page.getByTestId('new-label').selectOption('Happy');
+    expect(await page.getByTestId('clip-save').isDisabled()).toBe(true);
+    expect(await review.getByTestId('clip-label-missing').textContent()).toBe('Choose an intensity for the clip.');
     await page.getByTestId('new-intensity-high').check();
+    expect(await page.getByTestId('clip-save').isDisabled()).toBe(false);
     await page.getByTestId('new-subject').fill('demo sample 1');
     await page.getByTestId('new-notes').fill('fake camera, photo moving slowly');
     await page.getByTestId('clip-save').click();
@@ -170,6 +178,7 @@ describe('Clips in Chromium via web mode, with a fake camera', () => {
   it('imports a video file through the same face-crop path', async () => {
     await page.getByText('Import a video file or a folder of frames').click();
     await page.getByTestId('clip-import-path').fill(importVideo);
+    expect(await page.getByTestId('clip-import-run').isDisabled()).toBe(true);
     await page.getByTestId('import-label').selectOption('Happy');
     await page.getByTestId('import-intensity-low').check();
     await page.getByTestId('clip-import-size').selectOption(String(CROP));

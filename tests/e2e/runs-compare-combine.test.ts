@@ -171,10 +171,11 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
       const lines = readMetrics(id);
       const last = lines.at(-1)!;
       expect(last.epoch).toBe(1);
-      expect(await row(id).getByTestId('final-war').textContent()).toBe(`${pct(last.test!.war)}ep 1`);
-      expect(await row(id).getByTestId('final-uar').textContent()).toBe(`${pct(last.test!.uar)}ep 1`);
+      // metrics.jsonl counts from 0; people read epochs from 1.
+      expect(await row(id).getByTestId('final-war').textContent()).toBe(`${pct(last.test!.war)}ep 2`);
+      expect(await row(id).getByTestId('final-uar').textContent()).toBe(`${pct(last.test!.uar)}ep 2`);
       const best = lines.reduce((b, m) => (m.test!.uar > b.test!.uar ? m : b));
-      expect(await row(id).getByTestId('best-uar').textContent()).toBe(`${pct(best.test!.uar)}ep ${best.epoch}`);
+      expect(await row(id).getByTestId('best-uar').textContent()).toBe(`${pct(best.test!.uar)}ep ${best.epoch + 1}`);
       expect(await row(id).textContent()).toContain('done');
     }
     expect(await row(runA).textContent()).toContain('CE + 0.7·ial-star');
@@ -221,7 +222,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     await table.waitFor({ timeout: 15_000 });
 
     const evalFile = readEval(runA, 1);
-    expect(await table.locator('thead').textContent()).toContain('Final, epoch 1');
+    expect(await table.locator('thead').textContent()).toContain('Final, epoch 2');
     const rows = table.locator('tbody tr[data-class]');
     expect(await rows.count()).toBe(evalFile.labels.length);
     for (let i = 0; i < evalFile.labels.length; i++) {

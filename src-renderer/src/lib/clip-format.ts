@@ -13,6 +13,15 @@ export const INTENSITIES: readonly IntensityName[] = ['low', 'mid', 'high'];
 export const CROP_SIZES = [32, 48, 64, 96, 112, 128, 160, 224] as const;
 export const MAX_MODELS = 4;
 
+/**
+ * What a new clip still needs before it can be saved: an emotion and an intensity, both chosen by the
+ * person (no default: a forgotten label would otherwise be saved as a silently wrong one). Null when both are.
+ */
+export function missingLabelChoice(label: string, intensity: IntensityName | ''): string | null {
+  const missing = [label ? null : 'an emotion', intensity ? null : 'an intensity'].filter((m): m is string => m !== null);
+  return missing.length ? `Choose ${missing.join(' and ')} for the clip.` : null;
+}
+
 /** A probability as the paper's Table VII prints it: three decimals. */
 export function prob(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3);

@@ -196,6 +196,19 @@ function parseTags(text: string): string[] {
 }
 
 /**
+ * The form a preset makes, given the dataset the person has already chosen. A preset is about the method
+ * (loss, schedule, model); its dataset (the paper's `dfew`) is kept only when the person's choice is not a
+ * registered dataset, so picking a preset never swaps a working dataset for one this workspace lacks.
+ */
+export function formFromPreset(presetConfig: Obj | null, chosen: RunFormState['dataset'], registered: readonly string[]): RunFormState {
+  const keep = chosen.id !== '' && registered.includes(chosen.id);
+  const base = defaultRunForm(chosen.id);
+  const form = presetConfig ? formFromConfig(presetConfig, base) : base;
+  if (keep) form.dataset = { ...form.dataset, id: chosen.id, split: chosen.split };
+  return form;
+}
+
+/**
  * The run config the form describes, complete (every default written out, so config.json says exactly what
  * ran). Invalid values pass through unchanged for the schema to name.
  */

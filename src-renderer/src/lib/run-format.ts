@@ -64,6 +64,15 @@ export function classNames(config: ResolvedRunConfig | null | undefined, count =
   return Array.from({ length: count }, (_, i) => `class ${i}`);
 }
 
+/**
+ * The epoch as a person counts it: the first epoch is epoch 1, as in the paper's "80 epochs" and the
+ * terminal's "epoch 14/40". Workspace files (metrics.jsonl, eval/epoch-NNN.json) and the CSV exports made
+ * from them keep the 0-based index, so a number read off the screen is always this plus one.
+ */
+export function epochNumber(index: number): number {
+  return index + 1;
+}
+
 /** The epoch whose test UAR is highest (first one on ties), as runs:list computes it. */
 export function bestUarRecord(metrics: MetricRecord[]): MetricRecord | null {
   let best: MetricRecord | null = null;
@@ -103,7 +112,12 @@ export function metricChoice(id: string): MetricChoice {
   return METRIC_CHOICES.find((c) => c.id === id) ?? METRIC_CHOICES[0]!;
 }
 
-/** One row per epoch with every scalar, for the metrics CSV. */
+const INTENSITY_BINS = ['low', 'mid', 'high'] as const;
+
+/**
+ * One row per epoch with every scalar, for the metrics CSV. Per-intensity recall columns are always there
+ * (empty on a fold without intensity labels), so CSVs of different runs share one header.
+ */
 export function metricsCsv(metrics: MetricRecord[], labels: string[]): { header: string[]; rows: unknown[][] } {
   const header = [
     'epoch',
@@ -121,6 +135,7 @@ export function metricsCsv(metrics: MetricRecord[], labels: string[]): { header:
     'test_war',
     'test_uar',
     ...labels.map((l) => `test_recall_${l}`),
+    ...INTENSITY_BINS.map((b) => `test_recall_${b}_intensity`),
     'validation_war',
     'validation_uar',
   ];
@@ -140,10 +155,31 @@ export function metricsCsv(metrics: MetricRecord[], labels: string[]): { header:
     m.test?.war ?? null,
     m.test?.uar ?? null,
     ...labels.map((_, i) => m.test?.perClassRecall[i] ?? null),
+    ...INTENSITY_BINS.map((b) => m.test?.perIntensityRecall?.[b] ?? null),
     m.validation?.war ?? null,
     m.validation?.uar ?? null,
   ]);
   return { header, rows };
+}
+
+/**
+ * One metric of several runs per epoch, for the Compare view's curves CSV: a row for every epoch any run
+ * has, with an empty cell where a run has no such epoch (runs of different lengths) or no such value.
+ */
+export function curvesCsv(
+  runs: { id: string; metrics: MetricRecord[] }[],
+  metric: Pick<MetricChoice, 'get'>,
+): { header: string[]; rows: unknown[][] } {
+  const epochs = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.epoch)))].sort((a, b) => a - b);
+  const byEpoch = runs.map((r) => new Map(r.metrics.map((m) => [m.epoch, m])));
+  const rows = epochs.map((e) => [
+    e,
+    ...byEpoch.map((records) => {
+      const record = records.get(e);
+      return record ? (metric.get(record) ?? null) : null;
+    }),
+  ]);
+  return { header: ['epoch', ...runs.map((r) => r.id)], rows };
 }
 
 // ------------------------------------------------------------------------------------------------ config
@@ -200,6 +236,9 @@ export function parseTags(text: string): string[] {
   }
   return tags;
 }
+
+/** The Combine form's example name: it must pass validCombinationName itself (a test checks), so no '+'. */
+export const COMBINATION_NAME_EXAMPLE = 'ce_ial-star_fold1';
 
 /** A valid combination name for combine:save (the folder-id rule of the contract). */
 export function validCombinationName(name: string): string | null {

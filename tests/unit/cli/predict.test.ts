@@ -54,8 +54,9 @@ describe('dfer predict', () => {
     const report = JSON.parse(await dfer('predict', '--runs', 'run-a', 'run-b', '--clips', 'happy-mid', 'surprise-low', '--backend', 'cpu', '--json')) as ClipPredictionReport;
     expect(text.trim()).toBe(formatPredictionTable(report));
     const lines = text.trim().split('\n');
-    expect(lines[0]).toBe('A = run run-a (run run-a), epoch 3, 2 frames of 16x16');
-    expect(lines[1]).toBe('B = run run-b (run run-b), epoch 3, 2 frames of 16x16');
+    // The fixtures' checkpoints hold epoch index 3 (0-based, as in the files): people read epoch 4.
+    expect(lines[0]).toBe('A = run run-a (run run-a), epoch 4, 2 frames of 16x16');
+    expect(lines[1]).toBe('B = run run-b (run run-b), epoch 4, 2 frames of 16x16');
     expect(lines[3]!.split(/\s{2,}/)).toEqual(['clip', 'label', 'intensity', 'A predicted', 'A p(true)', 'B predicted', 'B p(true)']);
     const row = lines[5]!.split(/\s{2,}/);
     const first = report.clips[0]!;
