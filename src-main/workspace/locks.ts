@@ -72,6 +72,21 @@ export function readLockHolder(runDir: string): LockHolder | null {
   }
 }
 
+/**
+ * The holder named in lock.json, read again for a moment when it is missing or names a dead local process:
+ * a winner writes lock.json just after its mkdir, so a loser refused in between would otherwise be unable
+ * to say who holds the run.
+ */
+async function awaitLockHolder(runDir: string, waitMs = 1500): Promise<LockHolder | null> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const holder = readLockHolder(runDir);
+    const plausible = holder !== null && (holder.host !== os.hostname() || isProcessAlive(holder.pid));
+    if (plausible || Date.now() >= deadline) return holder;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Whether some live process holds the run's lock (a dead local holder or a stale lock does not count). */
 export async function runLockHolder(runDir: string): Promise<LockHolder | null> {
   const lockPath = path.join(runDir, RUN_LOCK);
@@ -121,7 +136,7 @@ export async function acquireRunLock(runDir: string, runId: string, purpose: str
   try {
     release = await lockfile.lock(runDir, options);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') throw new RunLockedError(runId, readLockHolder(runDir));
+    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') throw new RunLockedError(runId, await awaitLockHolder(runDir));
     throw err;
   }
   const holder: LockHolder = { host: os.hostname(), pid: process.pid, since: new Date().toISOString(), purpose };

@@ -258,7 +258,8 @@ describe('Runs columns, filter, groups and clone; Compare per intensity and fold
       for (const k of ['low', 'mid', 'high'] as const) {
         await expect.poll(() => tr.locator(`td[data-intensity="${k}"]`).textContent()).toBe(`${pct(f.intensity[k])}20 clips`);
       }
-      expect((await tr.locator('td').first().textContent())!.trim()).toBe('1');
+      // The last evaluation file is eval/epoch-001.json (0-based); people read it as epoch 2.
+      expect((await tr.locator('td').first().textContent())!.trim()).toBe('2');
     }
     await page.getByTestId('compare-intensity-chart').locator('canvas').waitFor();
 
