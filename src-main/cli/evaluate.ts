@@ -4,7 +4,7 @@ import type { CombinationEvaluation } from '../engine/combine';
 import { betaCurve, chooseBetaOnValidation, combineRuns, loadPredictions } from '../services/combine';
 import { evaluateRunCheckpoint } from '../services/evaluate-run';
 import type { EvalRecord } from '../workspace/run-records';
-import { epochNumber } from '../../src-renderer/src/lib/run-format';
+import { epochNumber } from '../../src-shared/epochs';
 import { parseNumberOption, pct, workspaceFrom } from './common';
 import { createProgress } from './progress';
 

@@ -8,7 +8,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClipPredictionReport } from '../api/types';
-import { epochNumber } from '../../src-renderer/src/lib/run-format';
+import { epochNumber } from '../../src-shared/epochs';
 import { listFolder } from '../data/frame-files';
 import { findLabel } from '../data/labels';
 import type { ClipRecord, IntensityBin } from '../data/types';

@@ -20,7 +20,7 @@ import type { RunProgress, RunStatus } from '../workspace/run-records';
 import { runLockHolder } from '../workspace/locks';
 import { createRunFolder, listRuns, markInterruptedRuns, readStatus, runDir, writeStatus } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
-import { epochNumber } from '../../src-renderer/src/lib/run-format';
+import { epochNumber } from '../../src-shared/epochs';
 import { parseIntOption, pct, workspaceFrom } from './common';
 import { createProgress, formatSeconds } from './progress';
 

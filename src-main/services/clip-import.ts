@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import type { ClipSummary, IntensityName } from '../api/types';
 import { listFolder } from '../data/frame-files';
 import { decodeRgb } from '../data/frames';
-import { DEFAULT_CROP_SIZE, planCrops, type CropPlan, type FrameSize } from '../../src-renderer/src/lib/face-crop';
+import { DEFAULT_CROP_SIZE, planCrops, type CropPlan, type FrameSize } from '../../src-shared/face-crop';
 import type { BackendPreference } from '../engine/backend';
 import type { Workspace } from '../workspace/workspace';
 import { canonicalLabel, ClipStoreError, saveClip } from './clips';

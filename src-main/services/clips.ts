@@ -24,7 +24,7 @@ import { readRegistry, registerDataset } from '../workspace/datasets-registry';
 import { readJsonFile, WorkspaceFileError } from '../workspace/read-json';
 import type { Workspace } from '../workspace/workspace';
 // The one rule for flagging a clip, shared with the Clips view (a pure module without DOM or Node).
-import { faceMissingInMost } from '../../src-renderer/src/lib/face-crop';
+import { faceMissingInMost } from '../../src-shared/face-crop';
 
 /** The id under which the workspace's clips are registered as a dataset (kind `recorded`). */
 export const RECORDED_DATASET_ID = 'recorded-clips';

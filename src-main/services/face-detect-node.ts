@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { DETECTOR_INPUT_SIZE, DETECTOR_SCORE_THRESHOLD, type Box } from '../../src-renderer/src/lib/face-crop';
+import { DETECTOR_INPUT_SIZE, DETECTOR_SCORE_THRESHOLD, type Box } from '../../src-shared/face-crop';
 import { initBackend, type BackendPreference } from '../engine/backend';
 import { tf } from '../engine/tf';
 

@@ -4,7 +4,7 @@
  * in every frame and each frame is cropped (face-crop.ts: gaps filled, smoothed, padded, square) and
  * resized to the clip size.
  */
-import { planCrops, type CropPlan, type FrameSize } from './face-crop';
+import { planCrops, type CropPlan, type FrameSize } from '../../../src-shared/face-crop';
 import type { Detection, FaceDetector } from './face-detect';
 
 /** Frames wider than this are scaled down at capture: a face crop never needs more. */

@@ -4,7 +4,7 @@
  * and are fetched from the app's own origin. face-api (with its own bundled tfjs) is loaded on first use
  * only, so other views never pay for it.
  */
-import { DETECTOR_INPUT_SIZE, DETECTOR_SCORE_THRESHOLD, type Box } from './face-crop';
+import { DETECTOR_INPUT_SIZE, DETECTOR_SCORE_THRESHOLD, type Box } from '../../../src-shared/face-crop';
 
 export interface Detection {
   box: Box;

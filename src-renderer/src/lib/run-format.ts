@@ -64,14 +64,7 @@ export function classNames(config: ResolvedRunConfig | null | undefined, count =
   return Array.from({ length: count }, (_, i) => `class ${i}`);
 }
 
-/**
- * The epoch as a person counts it: the first epoch is epoch 1, as in the paper's "80 epochs" and the
- * terminal's "epoch 14/40". Workspace files (metrics.jsonl, eval/epoch-NNN.json) and the CSV exports made
- * from them keep the 0-based index, so a number read off the screen is always this plus one.
- */
-export function epochNumber(index: number): number {
-  return index + 1;
-}
+export { epochNumber } from '../../../src-shared/epochs';
 
 /** The epoch whose test UAR is highest (first one on ties), as runs:list computes it. */
 export function bestUarRecord(metrics: MetricRecord[]): MetricRecord | null {

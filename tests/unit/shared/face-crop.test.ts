@@ -8,7 +8,7 @@ import {
   smoothBoxes,
   squareAround,
   type Box,
-} from '../../../src-renderer/src/lib/face-crop';
+} from '../../../src-shared/face-crop';
 
 const frame = { width: 640, height: 480 };
 const box = (x: number, y: number, w = 100, h = 120): Box => ({ x, y, width: w, height: h });
