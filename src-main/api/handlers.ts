@@ -150,7 +150,7 @@ export function createHandlers(services: Services): Handlers {
         return { ok: true, issues: [], model: describeConfigModel(parsed.data, 7) };
       } catch (err) {
         // A model option the architecture refuses, named by its config field; anything else is a bug.
-        if (err instanceof RunSetupError) return { ok: false, issues: [{ path: err.field ?? '(config)', message: err.message }] };
+        if (err instanceof RunSetupError) return { ok: false, issues: [{ path: err.configField ?? '(config)', message: err.message }] };
         throw err;
       }
     },

@@ -1,15 +1,10 @@
 /**
  * The services' own errors mapped onto API error codes (keeping their messages), and the queue guard:
- * shared by every handler module.
+ * shared by every handler module. Every store and service refuses a request with a ServiceError (a code
+ * and, where one field is at fault, that field), so one rule maps them all.
  */
-import { RunSetupError } from '../engine/run-setup';
-import { ClipStoreError } from '../services/clips';
-import { DatasetLayoutError } from '../services/datasets';
-import { PredictionError } from '../services/predict';
 import type { RunQueue } from '../services/run-queue';
-import { StudyError } from '../studies/store';
-import { DatasetRegistryError } from '../workspace/datasets-registry';
-import { RunStoreError } from '../workspace/runs';
+import { ServiceError } from '../workspace/service-error';
 import { ApiError } from './dispatch';
 import type { Services } from './handlers';
 
@@ -19,23 +14,10 @@ export async function mapped<T>(method: string, work: () => Promise<T>): Promise
     return await work();
   } catch (err) {
     if (err instanceof ApiError) throw err;
-    if (err instanceof RunStoreError || err instanceof DatasetRegistryError) {
-      throw new ApiError(err.code === 'invalid' ? 'invalid-argument' : err.code, err.message);
-    }
-    if (err instanceof DatasetLayoutError) {
-      throw new ApiError('invalid-argument', `${method}: ${err.field}: ${err.message}`, [{ path: err.field, message: err.message }]);
-    }
-    if (err instanceof PredictionError || err instanceof ClipStoreError) {
+    if (err instanceof ServiceError) {
       const code = err.code === 'invalid' ? 'invalid-argument' : err.code;
+      if (err.field === undefined) throw new ApiError(code, err.message);
       throw new ApiError(code, `${method}: ${err.field}: ${err.message}`, [{ path: err.field, message: err.message }]);
-    }
-    if (err instanceof StudyError) {
-      const code = err.kind === 'invalid' ? 'invalid-argument' : err.kind;
-      throw new ApiError(code, `${method}: ${err.field ? `${err.field}: ` : ''}${err.message}`, err.field ? [{ path: err.field, message: err.message }] : undefined);
-    }
-    if (err instanceof RunSetupError) {
-      const field = err.field ? `config.${err.field}` : 'config';
-      throw new ApiError('invalid-argument', `${method}: ${field}: ${err.message}`, [{ path: field, message: err.message }]);
     }
     throw err;
   }

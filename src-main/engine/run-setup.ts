@@ -16,6 +16,7 @@ import { newRunId } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
 import { describeModel, ModelOptionError, type ModelInfo } from './models';
 import { runConfigSchema, type RunConfig, type RunConfigInput } from './run-config';
+import { ServiceError } from '../workspace/service-error';
 
 let codeVersionCache: string | null = null;
 /** Workbench version plus the git commit when the code runs from a checkout. */
@@ -33,12 +34,13 @@ export function codeVersion(): string {
   return codeVersionCache;
 }
 
-export class RunSetupError extends Error {
+export class RunSetupError extends ServiceError {
+  /** The field inside the run config (`model.frames`); `field` names it as the API argument does (`config.model.frames`). */
   constructor(
     message: string,
-    readonly field?: string,
+    readonly configField?: string,
   ) {
-    super(message);
+    super('invalid', message, configField === undefined ? 'config' : `config.${configField}`);
     this.name = 'RunSetupError';
   }
 }

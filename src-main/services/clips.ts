@@ -25,17 +25,15 @@ import { readJsonFile, WorkspaceFileError } from '../workspace/read-json';
 import type { Workspace } from '../workspace/workspace';
 // The one rule for flagging a clip, shared with the Clips view (a pure module without DOM or Node).
 import { faceMissingInMost } from '../../src-shared/face-crop';
+import { ServiceError, type ServiceErrorCode } from '../workspace/service-error';
 
 /** The id under which the workspace's clips are registered as a dataset (kind `recorded`). */
 export const RECORDED_DATASET_ID = 'recorded-clips';
 
-export class ClipStoreError extends Error {
-  constructor(
-    readonly code: 'not-found' | 'invalid' | 'conflict',
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
+export class ClipStoreError extends ServiceError {
+  declare readonly field: string;
+  constructor(code: ServiceErrorCode, field: string, message: string) {
+    super(code, message, field);
     this.name = 'ClipStoreError';
   }
 }

@@ -10,12 +10,12 @@ import { generateSyntheticDfew } from '../data/synth/generate';
 import type { SyntheticSize } from '../data/synth/dataset-plan';
 import { BUILTIN_DATASET_ID, getDataset, readRegistry, registerDataset, type RegisteredDataset } from '../workspace/datasets-registry';
 import type { Workspace } from '../workspace/workspace';
+import { ServiceError } from '../workspace/service-error';
 
 /** The folder exists but does not hold the layout its kind promises. */
-export class DatasetLayoutError extends Error {
-  readonly field = 'spec.root';
+export class DatasetLayoutError extends ServiceError {
   constructor(message: string) {
-    super(message);
+    super('invalid', message, 'spec.root');
     this.name = 'DatasetLayoutError';
   }
 }

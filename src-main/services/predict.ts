@@ -15,17 +15,15 @@ import type { ResolvedRunConfig } from '../workspace/run-records';
 import { readConfig, runDir, RunStoreError } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
 import { listCombinations } from './combinations';
+import { ServiceError } from '../workspace/service-error';
 
 export const MAX_PREDICTION_RUNS = 4;
 
 /** A request that cannot be answered as asked; `field` names the argument at fault. */
-export class PredictionError extends Error {
-  constructor(
-    readonly code: 'invalid' | 'not-found',
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
+export class PredictionError extends ServiceError {
+  declare readonly field: string;
+  constructor(code: 'invalid' | 'not-found', field: string, message: string) {
+    super(code, message, field);
     this.name = 'PredictionError';
   }
 }

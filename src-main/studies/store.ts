@@ -45,15 +45,12 @@ import {
   type StudySpec,
 } from './spec';
 import { getTemplate, templateBase } from './templates';
+import { ServiceError, type ServiceErrorCode } from '../workspace/service-error';
 
 /** A refusal that names what is wrong (the API maps `field` to an invalid-argument issue). */
-export class StudyError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'invalid' | 'not-found' | 'conflict',
-    readonly field?: string,
-  ) {
-    super(message);
+export class StudyError extends ServiceError {
+  constructor(message: string, code: ServiceErrorCode, field?: string) {
+    super(code, message, field);
     this.name = 'StudyError';
   }
 }
@@ -218,7 +215,7 @@ async function checkPlanned(ws: Workspace, planned: PlannedRun[]): Promise<{ pat
     try {
       await resolveRunConfig(ws, run.config, cache);
     } catch (err) {
-      const field = err instanceof RunSetupError ? (err.field ?? 'config') : 'config';
+      const field = err instanceof RunSetupError ? (err.configField ?? 'config') : 'config';
       issues.set(`${field}: ${(err as Error).message}`, { path: field, message: `${(err as Error).message} (cell ${run.cell}, fold ${run.fold})` });
     }
   }

@@ -10,6 +10,7 @@ import { writeJsonAtomic } from './atomic';
 import { withFileLock } from './locks';
 import { readJsonFile } from './read-json';
 import type { Workspace } from './workspace';
+import { ServiceError, type ServiceErrorCode } from './service-error';
 
 export const DATASET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -37,12 +38,9 @@ export const DatasetRegistryFileSchema = z.strictObject({
   }),
 });
 
-export class DatasetRegistryError extends Error {
-  constructor(
-    readonly code: 'not-found' | 'conflict' | 'invalid',
-    message: string,
-  ) {
-    super(message);
+export class DatasetRegistryError extends ServiceError {
+  constructor(code: ServiceErrorCode, message: string) {
+    super(code, message);
     this.name = 'DatasetRegistryError';
   }
 }

@@ -26,15 +26,13 @@ import {
   type RunSummary,
 } from './run-records';
 import type { Workspace } from './workspace';
+import { ServiceError, type ServiceErrorCode } from './service-error';
 
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export class RunStoreError extends Error {
-  constructor(
-    readonly code: 'not-found' | 'conflict' | 'invalid',
-    message: string,
-  ) {
-    super(message);
+export class RunStoreError extends ServiceError {
+  constructor(code: ServiceErrorCode, message: string) {
+    super(code, message);
     this.name = 'RunStoreError';
   }
 }

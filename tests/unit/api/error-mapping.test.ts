@@ -50,13 +50,13 @@ describe('engine errors carry their kind', () => {
     try {
       describeConfigModel(config, 7);
     } catch (err) {
-      expect((err as RunSetupError).field).toBe('model.frames');
+      expect((err as RunSetupError).configField).toBe('model.frames');
     }
     try {
       describeConfigModel({ ...config, model: { name: 'former-dfer', frames: 4, size: 16, dropout: 0 } }, 7);
       expect.unreachable('former-dfer takes no 16x16 frames');
     } catch (err) {
-      expect((err as RunSetupError).field).toBe('model.size');
+      expect((err as RunSetupError).configField).toBe('model.size');
     }
   });
 });
