@@ -26,6 +26,7 @@ import type { ResolvedRunConfig } from '../workspace/run-records';
 import {
   createRunFolder,
   listRuns,
+  listTrashedRuns,
   loadRunSummary,
   markInterruptedRuns,
   readConfig,
@@ -218,7 +219,7 @@ export function createHandlers(services: Services): Handlers {
         return { trashed: id };
       }),
     'runs:restore': async ({ id }) => mapped('runs:restore', async () => (await restoreRun(ws, id), { restored: id })),
-    'runs:trashList': async () => listTrash(ws),
+    'runs:trashList': async () => listTrashedRuns(ws),
     'runs:export': async ({ id }) =>
       mapped('runs:export', async () => {
         await loadRunSummary(ws, id);
@@ -275,31 +276,6 @@ export function createHandlers(services: Services): Handlers {
 async function listRunsWithMarks(ws: Workspace) {
   await markInterruptedRuns(ws);
   return listRuns(ws);
-}
-
-async function listTrash(ws: Workspace) {
-  let ids: string[] = [];
-  try {
-    ids = await fs.readdir(ws.trash);
-  } catch {
-    return [];
-  }
-  const out = [];
-  for (const id of ids) {
-    const dir = path.join(ws.trash, id);
-    try {
-      const [resolved, status, meta, metrics] = await Promise.all([
-        JSON.parse(await fs.readFile(path.join(dir, 'config.json'), 'utf8')) as ResolvedRunConfig,
-        readStatus(dir),
-        readMeta(dir),
-        readMetrics(dir),
-      ]);
-      out.push(summariseRun(resolved, status, meta, metrics));
-    } catch {
-      /* not a run folder */
-    }
-  }
-  return out;
 }
 
 /** Text records a run folder holds; anything else (model weights, stray files) is listed as omitted. */

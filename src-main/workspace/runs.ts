@@ -291,17 +291,20 @@ export function summariseRun(resolved: ResolvedRunConfig, status: RunStatus, met
 }
 
 export async function loadRunSummary(ws: Workspace, id: string): Promise<RunSummary> {
-  const dir = runDir(ws, id);
-  if (!existsSync(path.join(dir, 'config.json'))) throw new RunStoreError('not-found', `no run '${id}' in ${ws.runs}`);
+  return summaryOf(runDir(ws, id), id, ws.runs);
+}
+
+async function summaryOf(dir: string, id: string, folder: string): Promise<RunSummary> {
+  if (!existsSync(path.join(dir, 'config.json'))) throw new RunStoreError('not-found', `no run '${id}' in ${folder}`);
   const [resolved, status, meta, metrics] = await Promise.all([readConfig(dir), readStatus(dir), readMeta(dir), readMetrics(dir)]);
   return summariseRun(resolved, status, meta, metrics);
 }
 
 /** The Runs list's row for a run whose files cannot be read: its id, when it was made, and why. */
-function unreadableSummary(ws: Workspace, id: string, err: Error): RunSummary {
+function unreadableSummary(folder: string, id: string, err: Error): RunSummary {
   let createdAt = new Date(0).toISOString();
   try {
-    createdAt = statSync(path.join(ws.runs, id)).mtime.toISOString();
+    createdAt = statSync(path.join(folder, id)).mtime.toISOString();
   } catch {
     /* the folder went away meanwhile */
   }
@@ -327,21 +330,30 @@ function unreadableSummary(ws: Workspace, id: string, err: Error): RunSummary {
 }
 
 export async function listRuns(ws: Workspace): Promise<RunSummary[]> {
+  return listSummaries(ws.runs);
+}
+
+/** The runs in trash/, summarised as the Runs list summarises them. */
+export async function listTrashedRuns(ws: Workspace): Promise<RunSummary[]> {
+  return listSummaries(ws.trash);
+}
+
+async function listSummaries(folder: string): Promise<RunSummary[]> {
   let ids: string[] = [];
   try {
-    ids = (await fs.readdir(ws.runs)).filter((id) => RUN_ID_PATTERN.test(id));
+    ids = (await fs.readdir(folder)).filter((id) => RUN_ID_PATTERN.test(id));
   } catch {
     return [];
   }
   const runs: RunSummary[] = [];
   for (const id of ids) {
     try {
-      runs.push(await loadRunSummary(ws, id));
+      runs.push(await summaryOf(path.join(folder, id), id, folder));
     } catch (err) {
       // A damaged run is listed with what is wrong, never hidden; a folder without config.json yet is a
       // run being created right now (or not a run) and is skipped.
       if (err instanceof RunStoreError && err.code === 'not-found') continue;
-      runs.push(unreadableSummary(ws, id, err as Error));
+      runs.push(unreadableSummary(folder, id, err as Error));
     }
   }
   return runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt));

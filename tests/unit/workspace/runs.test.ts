@@ -16,6 +16,7 @@ import {
   readStatus,
   restoreRun,
   runDir,
+  listTrashedRuns,
   trashRun,
   updateMeta,
   writeStatus,
@@ -137,6 +138,14 @@ describe('run store', () => {
     await trashRun(ws, 'r5');
     expect(existsSync(path.join(ws.trash, 'r5', 'config.json'))).toBe(true);
     expect(await listRuns(ws)).toEqual([]);
+    // The trash is listed like the Runs list; a damaged trashed run is listed with what is wrong.
+    const inTrash = await listTrashedRuns(ws);
+    expect(inTrash.map((r) => [r.id, r.status.state, r.unreadable])).toEqual([['r5', 'queued', undefined]]);
+    const trashedStatus = path.join(ws.trash, 'r5', 'status.json');
+    const intact = readFileSync(trashedStatus, 'utf8');
+    writeFileSync(trashedStatus, intact.slice(0, 10));
+    expect((await listTrashedRuns(ws))[0]!.unreadable).toContain(trashedStatus);
+    writeFileSync(trashedStatus, intact);
     await restoreRun(ws, 'r5');
     expect((await listRuns(ws)).map((r) => r.id)).toEqual(['r5']);
     for (const bad of ['../etc', '..', 'a/b', '', '.hidden']) expect(() => runDir(ws, bad)).toThrow(/invalid run id/);
