@@ -21,7 +21,7 @@ import { importClip } from '../services/clip-import';
 import { predictClips, PredictionError } from '../services/predict';
 import { addDataset, checkRegisteredDataset, DatasetLayoutError, generateBuiltinDataset } from '../services/datasets';
 import type { RunQueue } from '../services/run-queue';
-import { DatasetRegistryError, readRegistry, removeDataset, type RegisteredDataset } from '../workspace/datasets-registry';
+import { DatasetRegistryError, readRegistry, removeDataset, type RegisteredDataset } from '../workspace/dataset-store';
 import type { ResolvedRunConfig } from '../workspace/run-records';
 import {
   createRunFolder,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ZodError } from 'zod';
 import type { CheckReport, ContentCheck } from '../data/check';
 import { addDataset, checkRegisteredDataset, generateBuiltinDataset } from '../services/datasets';
-import { readRegistry, removeDataset } from '../workspace/datasets-registry';
+import { readRegistry, removeDataset } from '../workspace/dataset-store';
 import type { Workspace } from '../workspace/workspace';
 import { parseIntOption, workspaceFrom } from './common';
 import { createProgress } from './progress';

@@ -16,7 +16,7 @@ import { slurmView, submitStudy } from '../studies/slurm';
 import { parseGridOption, parseRandomOption, parseSetOption, type Axis, type StudyCreateInput } from '../studies/spec';
 import { createStudy, draftStudy, extendStudy, listStudies, materialize, studyDetail } from '../studies/store';
 import { STUDY_TEMPLATES } from '../studies/templates';
-import { BUILTIN_DATASET_ID } from '../workspace/datasets-registry';
+import { BUILTIN_DATASET_ID } from '../workspace/dataset-store';
 import { parseIntOption, pct, workspaceFrom } from './common';
 import { createProgress, formatSeconds } from './progress';
 import { availableCores, threadsPerWorker } from '../services/memory';

@@ -15,7 +15,7 @@ import { BACKEND_CHOICES } from '../engine/run-config';
 import { resolveRunConfig } from '../engine/run-setup';
 import { executeRun } from '../engine/trainer';
 import { generateBuiltinDataset, hasDataset } from '../services/datasets';
-import { BUILTIN_DATASET_ID } from '../workspace/datasets-registry';
+import { BUILTIN_DATASET_ID } from '../workspace/dataset-store';
 import type { RunProgress, RunStatus } from '../workspace/run-records';
 import { runLockHolder } from '../workspace/locks';
 import { createRunFolder, listRuns, markInterruptedRuns, readStatus, runDir, writeStatus } from '../workspace/runs';

@@ -20,7 +20,7 @@ import { RecordedClipIdSchema, RecordedClipMetaSchema, recordedClipPaths, record
 import { RecordedSpecSchema, type RecordedSpec } from '../data/spec';
 import type { ClipRecord } from '../data/types';
 import { writeFileAtomic, writeJsonAtomic } from '../workspace/atomic';
-import { readRegistry, registerDataset } from '../workspace/datasets-registry';
+import { readRegistry, registerDataset } from '../workspace/dataset-store';
 import { readJsonFile, WorkspaceFileError } from '../workspace/read-json';
 import type { Workspace } from '../workspace/workspace';
 // The one rule for flagging a clip, shared with the Clips view (a pure module without DOM or Node).

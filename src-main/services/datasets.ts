@@ -4,11 +4,11 @@
  */
 import path from 'node:path';
 import { checkDataset, type CheckReport, type ContentCheck } from '../data/check';
-import { openDataset } from '../data/registry';
+import { openDataset } from '../data/open-dataset';
 import { DatasetSpecSchema, type DatasetSpecInput } from '../data/spec';
 import { generateSyntheticDfew } from '../data/synth/generate';
 import type { SyntheticSize } from '../data/synth/dataset-plan';
-import { BUILTIN_DATASET_ID, getDataset, readRegistry, registerDataset, type RegisteredDataset } from '../workspace/datasets-registry';
+import { BUILTIN_DATASET_ID, getDataset, readRegistry, registerDataset, type RegisteredDataset } from '../workspace/dataset-store';
 import type { Workspace } from '../workspace/workspace';
 import { ServiceError } from '../workspace/service-error';
 

@@ -2,13 +2,13 @@
  * Re-evaluates a run's last checkpoint on its test fold, or on any split of any registered dataset with
  * the same label map (e.g. recorded clips), without touching the run's records.
  */
-import { openDataset } from '../data/registry';
+import { openDataset } from '../data/open-dataset';
 import { initBackend } from '../engine/backend';
 import { loadCheckpoint } from '../engine/checkpoint';
 import { evaluationRecords, predictProbabilities } from '../engine/evaluate';
 import { createModel } from '../engine/models';
 import { findSplit } from '../engine/run-setup';
-import { getDataset } from '../workspace/datasets-registry';
+import { getDataset } from '../workspace/dataset-store';
 import type { EvalRecord, PredictionsRecord } from '../workspace/run-records';
 import { readConfig, runDir, RunStoreError } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';

@@ -15,7 +15,7 @@
  */
 import { getPreset } from '../engine/presets';
 import { setConfigPath } from '../engine/config-paths';
-import { BUILTIN_DATASET_ID } from '../workspace/datasets-registry';
+import { BUILTIN_DATASET_ID } from '../workspace/dataset-store';
 import type { StudyTemplateDto } from './dto';
 import type { AxisValue } from './spec';
 

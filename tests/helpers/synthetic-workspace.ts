@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { DfewSpecSchema } from '../../src-main/data/spec';
 import { generateSyntheticDfew } from '../../src-main/data/synth/generate';
-import { registerDataset } from '../../src-main/workspace/datasets-registry';
+import { registerDataset } from '../../src-main/workspace/dataset-store';
 import { openWorkspace, type Workspace } from '../../src-main/workspace/workspace';
 
 /** A workspace in `dir` with the tiny built-in set (32x32 frames, `seed`) registered as dataset 'synthetic'. */

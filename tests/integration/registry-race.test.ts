@@ -13,7 +13,7 @@ import path from 'node:path';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCombinations } from '../../src-main/services/combinations';
-import { readRegistry } from '../../src-main/workspace/datasets-registry';
+import { readRegistry } from '../../src-main/workspace/dataset-store';
 import type { PredictionsRecord } from '../../src-main/workspace/run-records';
 import { openWorkspace } from '../../src-main/workspace/workspace';
 import { tempDir } from '../helpers/tmp';

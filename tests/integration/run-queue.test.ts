@@ -8,7 +8,7 @@ import { generateSyntheticDfew } from '../../src-main/data/synth/generate';
 import { resolveRunConfig } from '../../src-main/engine/run-setup';
 import { forkWorker, workerEntry } from '../../src-main/services/fork-worker';
 import { RunQueue } from '../../src-main/services/run-queue';
-import { registerDataset } from '../../src-main/workspace/datasets-registry';
+import { registerDataset } from '../../src-main/workspace/dataset-store';
 import { createRunFolder, readMetrics, readStatus, runDir } from '../../src-main/workspace/runs';
 import { openWorkspace, type Workspace } from '../../src-main/workspace/workspace';
 import { tempDir } from '../helpers/tmp';

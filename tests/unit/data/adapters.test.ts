@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAFW_LABELS } from '../../../src-main/data/labels';
-import { openDataset } from '../../../src-main/data/registry';
+import { openDataset } from '../../../src-main/data/open-dataset';
 import { bom, crlf, tempDir, writeFile, writeFrames } from './fixtures';
 
 let cleanup: (() => void) | undefined;

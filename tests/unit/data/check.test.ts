@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkDataset, sampleFrameIndicesForCheck } from '../../../src-main/data/check';
 import { inspectImageBytes } from '../../../src-main/data/frame-integrity';
 import { applyDatasetPolicy } from '../../../src-main/data/policy';
-import { openDataset } from '../../../src-main/data/registry';
+import { openDataset } from '../../../src-main/data/open-dataset';
 import type { DatasetIndex } from '../../../src-main/data/types';
 import { jpegBytes, makeDfew, oneClipPerClass, tempDir, writeFile, writeFrames } from './fixtures';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDataset } from '../../../src-main/data/registry';
+import { openDataset } from '../../../src-main/data/open-dataset';
 import { makeDfew, oneClipPerClass, tempDir, writeFile } from './fixtures';
 
 let cleanup: (() => void) | undefined;

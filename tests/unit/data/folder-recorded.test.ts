@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sequencePrefix } from '../../../src-main/data/datasets/folder';
 import { recordedFrameName, writeRecordedClip } from '../../../src-main/data/recorded-clip';
-import { openDataset } from '../../../src-main/data/registry';
+import { openDataset } from '../../../src-main/data/open-dataset';
 import { jpegBytes, tempDir, writeFile, writeFrames } from './fixtures';
 
 let cleanup: (() => void) | undefined;

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkDataset } from '../../../src-main/data/check';
 import { hasImageEnd, IMAGE_TAIL_BYTES, inspectFrameEnd, inspectImageBytes, isCompleteJpeg } from '../../../src-main/data/frame-integrity';
 import { applyDatasetPolicy } from '../../../src-main/data/policy';
-import { openDataset } from '../../../src-main/data/registry';
+import { openDataset } from '../../../src-main/data/open-dataset';
 import { jpegBytes, makeDfew, oneClipPerClass, tempDir } from './fixtures';
 
 let cleanup: (() => void) | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openDataset } from '../../../src-main/data/registry';
+import { openDataset } from '../../../src-main/data/open-dataset';
 import { DatasetSpecError, DatasetSpecSchema, parseDatasetSpec } from '../../../src-main/data/spec';
 
 describe('DatasetSpecSchema', () => {

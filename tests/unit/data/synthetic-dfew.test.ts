@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDataset } from '../../../src-main/data/check';
 import { createClipLoader } from '../../../src-main/data/loader';
 import { applyDatasetPolicy } from '../../../src-main/data/policy';
-import { openDataset } from '../../../src-main/data/registry';
+import { openDataset } from '../../../src-main/data/open-dataset';
 import { generateSyntheticDfew } from '../../../src-main/data/synth';
 import type { DatasetIndex } from '../../../src-main/data/types';
 import { tempDir } from './fixtures';

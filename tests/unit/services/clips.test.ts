@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openDataset } from '../../../src-main/data/registry';
+import { openDataset } from '../../../src-main/data/open-dataset';
 import {
   deleteClip,
   listClips,
@@ -20,7 +20,7 @@ import {
   updateClip,
   type SaveClipInput,
 } from '../../../src-main/services/clips';
-import { getDataset } from '../../../src-main/workspace/datasets-registry';
+import { getDataset } from '../../../src-main/workspace/dataset-store';
 import { openWorkspace } from '../../../src-main/workspace/workspace';
 import { tempDir } from '../../helpers/tmp';
 import { jpegBytes } from '../data/fixtures';

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addDataset, checkRegisteredDataset, DatasetLayoutError } from '../../../src-main/services/datasets';
-import { readRegistry } from '../../../src-main/workspace/datasets-registry';
+import { readRegistry } from '../../../src-main/workspace/dataset-store';
 import { openWorkspace } from '../../../src-main/workspace/workspace';
 import { tempDir } from '../../helpers/tmp';
 import { writeFrames } from '../data/fixtures';

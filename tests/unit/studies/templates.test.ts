@@ -4,7 +4,7 @@ import { runConfigSchema } from '../../../src-main/engine/run-config';
 import { FOLD_COUNT } from '../../../src-main/data/synth/dataset-plan';
 import { cells, expandPlan, studyAxesSchema } from '../../../src-main/studies/spec';
 import { STUDY_TEMPLATES, getTemplate, templateBase, type StudyTemplate } from '../../../src-main/studies/templates';
-import { BUILTIN_DATASET_ID } from '../../../src-main/workspace/datasets-registry';
+import { BUILTIN_DATASET_ID } from '../../../src-main/workspace/dataset-store';
 
 const plan = (t: StudyTemplate, folds = ['set_1']) => ({ axes: t.axes, folds, seeds: [1] });
 

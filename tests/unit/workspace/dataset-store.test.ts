@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DfewSpecSchema } from '../../../src-main/data/spec';
 import { ensureRecordedDataset, RECORDED_DATASET_ID } from '../../../src-main/services/clips';
-import { DatasetRegistryError, readRegistry, registerDataset, removeDataset } from '../../../src-main/workspace/datasets-registry';
+import { DatasetRegistryError, readRegistry, registerDataset, removeDataset } from '../../../src-main/workspace/dataset-store';
 import { WorkspaceFileError } from '../../../src-main/workspace/read-json';
 import { openWorkspace } from '../../../src-main/workspace/workspace';
 import { tempDir } from '../../helpers/tmp';
