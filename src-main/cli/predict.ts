@@ -15,7 +15,7 @@ import type { ClipRecord, IntensityBin } from '../data/types';
 import { BACKEND_CHOICES } from '../engine/run-config';
 import type { BackendPreference } from '../engine/backend';
 import { cropFaces, DEFAULT_IMPORT_FPS } from '../services/clip-import';
-import { listCombinations } from '../services/combinations';
+import { listCombinations } from '../workspace/combination-store';
 import { listClipIds, resolveRecordedClips } from '../services/clips';
 import { MAX_PREDICTION_RUNS, predictClips } from '../services/predict';
 import { readConfig, runDir } from '../workspace/runs';

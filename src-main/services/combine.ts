@@ -1,8 +1,10 @@
 /**
  * Model combination over stored predictions (runs/<id>/predictions/<split>.json): evaluate a given beta,
- * the whole beta curve, or choose beta on the runs' validation hold-out and report it on their test fold.
+ * the whole beta curve, or choose beta on the runs' validation hold-out and report it on their test fold;
+ * and save a combination with its test numbers (workspace/combination-store.ts keeps them).
  */
 import path from 'node:path';
+import type { SavedCombination } from '../api/types';
 import {
   betaGrid,
   evaluateCombination,
@@ -15,6 +17,7 @@ import {
   type SplitLabels,
   type SplitProbabilities,
 } from '../engine/combine';
+import { putCombination } from '../workspace/combination-store';
 import { readJsonFile } from '../workspace/read-json';
 import { PredictionsRecordSchema, type PredictionsRecord } from '../workspace/run-records';
 import { runDir, RunStoreError } from '../workspace/runs';
@@ -85,4 +88,20 @@ export async function chooseBetaOnValidation(ws: Workspace, runA: string, runB: 
   const T = asSplit(ta, 'test');
   const selection = searchBeta(V.probs, asSplit(vb, 'validation').probs, V.labels, { criterion });
   return reportCombinationOnTest(selection, T.probs, asSplit(tb, 'test').probs, T.labels);
+}
+
+/** Evaluates the combination on the runs' test fold and saves it (a save replaces one of the same name). */
+export async function saveCombination(
+  ws: Workspace,
+  args: { name: string; runA: string; runB: string; beta: number; chosenOn: 'validation' | 'manual' },
+): Promise<SavedCombination> {
+  // The evaluation reads the runs' predictions and may take a while: done before the store takes its lock.
+  const test = await combineRuns(ws, args.runA, args.runB, args.beta);
+  const entry: SavedCombination = {
+    ...args,
+    test: { war: test.war, uar: test.uar, perClassRecall: test.perClassRecall },
+    savedAt: new Date().toISOString(),
+  };
+  await putCombination(ws, entry);
+  return entry;
 }

@@ -14,7 +14,7 @@ import { createModel } from '../engine/models';
 import type { ResolvedRunConfig } from '../workspace/run-records';
 import { readConfig, runDir, RunStoreError } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
-import { listCombinations } from './combinations';
+import { listCombinations } from '../workspace/combination-store';
 import { ServiceError } from '../workspace/service-error';
 
 export const MAX_PREDICTION_RUNS = 4;

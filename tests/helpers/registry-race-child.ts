@@ -5,7 +5,7 @@
  *
  *   node child.mjs <workspace> <combination name> <beta>
  */
-import { saveCombination } from '../../src-main/services/combinations';
+import { saveCombination } from '../../src-main/services/combine';
 import { openWorkspace } from '../../src-main/workspace/workspace';
 
 const [root, name, beta] = process.argv.slice(2);

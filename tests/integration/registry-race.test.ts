@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listCombinations } from '../../src-main/services/combinations';
+import { listCombinations } from '../../src-main/workspace/combination-store';
 import { readRegistry } from '../../src-main/workspace/dataset-store';
 import type { PredictionsRecord } from '../../src-main/workspace/run-records';
 import { openWorkspace } from '../../src-main/workspace/workspace';

@@ -5,7 +5,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { combinationsFile, listCombinations, saveCombination } from '../../../src-main/services/combinations';
+import { saveCombination } from '../../../src-main/services/combine';
+import { combinationsFile, listCombinations } from '../../../src-main/workspace/combination-store';
 import { WorkspaceFileError } from '../../../src-main/workspace/read-json';
 import type { PredictionsRecord } from '../../../src-main/workspace/run-records';
 import { openWorkspace, type Workspace } from '../../../src-main/workspace/workspace';

@@ -1,15 +1,15 @@
 /**
- * Saved model combinations: <workspace>/combinations.json, rewritten atomically under its lock (re-read
- * inside it), so combinations saved at once from several processes are all kept.
+ * The store of saved model combinations: <workspace>/combinations.json, read through its schema and
+ * rewritten atomically under its lock (re-read inside it), so combinations saved at once from several
+ * processes are all kept. Evaluating a combination before it is saved is services/combine.ts's job.
  */
 import path from 'node:path';
 import { z } from 'zod';
 import type { SavedCombination } from '../api/types';
-import { writeJsonAtomic } from '../workspace/atomic';
-import { withFileLock } from '../workspace/locks';
-import { readJsonFile } from '../workspace/read-json';
-import type { Workspace } from '../workspace/workspace';
-import { combineRuns } from './combine';
+import { writeJsonAtomic } from './atomic';
+import { withFileLock } from './locks';
+import { readJsonFile } from './read-json';
+import type { Workspace } from './workspace';
 
 /** One saved combination, as combine:save writes it (the API's SavedCombination). */
 export const SavedCombinationSchema = z.strictObject({
@@ -43,21 +43,11 @@ export async function listCombinations(ws: Workspace): Promise<SavedCombination[
   return file ? file.combinations : [];
 }
 
-export async function saveCombination(
-  ws: Workspace,
-  args: { name: string; runA: string; runB: string; beta: number; chosenOn: 'validation' | 'manual' },
-): Promise<SavedCombination> {
-  // The evaluation reads the runs' predictions and may take a while: done before taking the lock.
-  const test = await combineRuns(ws, args.runA, args.runB, args.beta);
-  const entry: SavedCombination = {
-    ...args,
-    test: { war: test.war, uar: test.uar, perClassRecall: test.perClassRecall },
-    savedAt: new Date().toISOString(),
-  };
+/** Saves `entry`, replacing a saved combination of the same name. */
+export async function putCombination(ws: Workspace, entry: SavedCombination): Promise<void> {
   const file = combinationsFile(ws);
   await withFileLock(file, async () => {
-    const others = (await listCombinations(ws)).filter((c) => c.name !== args.name);
+    const others = (await listCombinations(ws)).filter((c) => c.name !== entry.name);
     await writeJsonAtomic(file, { combinations: [...others, entry] });
   });
-  return entry;
 }
