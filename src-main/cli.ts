@@ -16,6 +16,7 @@ import { BACKEND_CHOICES } from './engine/run-config';
 import { registerBenchCommand } from './cli/bench';
 import { registerClipCommands } from './cli/clips';
 import { registerDatasetCommands } from './cli/datasets';
+import { registerCombineCommand } from './cli/combine';
 import { registerEvaluateCommands } from './cli/evaluate';
 import { registerPredictCommands } from './cli/predict';
 import { registerStudyCommands } from './cli/study';
@@ -127,6 +128,7 @@ export function buildProgram(): Command {
   registerTrainCommands(program);
   registerStudyCommands(program);
   registerEvaluateCommands(program);
+  registerCombineCommand(program);
   registerBenchCommand(program);
   registerPredictCommands(program);
   registerClipCommands(program);
