@@ -24,6 +24,7 @@ import { registerTrainCommands } from './cli/train';
 import { forkWorker } from './services/fork-worker';
 import { RunQueue } from './services/run-queue';
 import { startWebServer } from './web/server';
+import { openDownload } from './services/run-export';
 import { markInterruptedRuns } from './workspace/runs';
 import { openWorkspace, resolveWorkspacePath } from './workspace/workspace';
 
@@ -45,6 +46,7 @@ export function formatSystemInfo(info: SystemInfo): string {
   lines.push(
     `tfjs:      ${info.versions.tfjs}`,
     `node:      ${info.versions.node}${info.versions.electron ? `  electron ${info.versions.electron}` : ''}`,
+    `ffmpeg:    ${info.ffmpeg.path ? `${info.ffmpeg.version ?? 'unknown version'} (${info.ffmpeg.source}) ${info.ffmpeg.path}` : `none: ${info.ffmpeg.reason}`}`,
     `machine:   ${info.platform}/${info.arch}, ${info.cpus} cores, ${info.memoryGiB} GiB`,
     `workspace: ${info.workspace}`,
   );
@@ -109,6 +111,7 @@ export function buildProgram(): Command {
         dispatch: createDispatcher(createHandlers(svc)),
         events: svc.events,
         staticDir: path.resolve(opts.staticDir),
+        openDownload: (pathname) => openDownload(svc.workspace, pathname),
         host: opts.host,
         port: opts.port,
       });

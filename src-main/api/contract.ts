@@ -15,10 +15,10 @@ import { runConfigSchema } from '../engine/run-config';
 import type { EvalRecord, MetricRecord, PredictionsRecord, ResolvedRunConfig, RunProgress, RunStatus, RunSummary } from '../workspace/run-records';
 import { studyCreateInputSchema, studyExtendInputSchema, STUDY_ID_PATTERN } from '../studies/spec';
 import { REPORT_FIGURES, REPORT_FORMATS, type StudyDetail, type StudyPreview, type StudyReport, type StudySummary, type StudyTemplateDto } from '../studies/dto';
-import type { CheckReportDto, ClipFrame, ClipPredictionReport, ClipSummary, ConfigValidation, DatasetEntry, PresetDto, SavedCombination } from './types';
+import type { CheckReportDto, ClipFrame, ClipPredictionReport, ClipSummary, ConfigValidation, DatasetEntry, PresetDto, RunEstimate, SavedCombination } from './types';
 import type { ListedMethodName } from './method-names';
 
-export type { CheckReportDto, ConfigValidation, DatasetEntry, PresetDto, SavedCombination } from './types';
+export type { CheckReportDto, ConfigValidation, DatasetEntry, PresetDto, RunEstimate, SavedCombination } from './types';
 export type { ClipFrame, ClipModelPrediction, ClipPredictionReport, ClipPredictionRow, ClipSummary, IntensityName, PredictionModel } from './types';
 export type { CombinationEvaluation, CombinationTestReport } from '../engine/combine';
 export type { EvalRecord, MetricRecord, PredictionsRecord, ResolvedRunConfig, RunProgress, RunStatus, RunSummary } from '../workspace/run-records';
@@ -129,19 +129,19 @@ export interface SystemInfo {
   /** How the caller reached the workbench. */
   transport: 'ipc' | 'web' | 'cli';
   backend: BackendReport;
+  /** The ffmpeg that decodes imported videos: the system's on PATH first, the bundled 4.1 as fallback. */
+  ffmpeg: { path: string | null; source: 'system' | 'bundled' | 'none'; version: string | null; reason?: string };
 }
 
-/** One file of a run's folder, as text (every record the workbench writes there is JSON or JSON lines). */
-export interface RunExportFile {
-  /** Relative to the run folder, with '/' separators: `config.json`, `eval/epoch-001.json`. */
-  path: string;
-  text: string;
-}
-
-/** A run's records for a download; what was left out is listed with the reason. */
+/**
+ * A run's records as one ZIP download, streamed by the main side from `download` (a path on the app's own
+ * origin: app:// in Electron, the web server in web mode); what was left out is listed with the reason.
+ */
 export interface RunExport {
   id: string;
-  files: RunExportFile[];
+  download: string;
+  /** Relative to the run folder, with '/' separators: `config.json`, `eval/epoch-001.json`. */
+  files: string[];
   omitted: { path: string; reason: string }[];
 }
 
@@ -261,6 +261,14 @@ export const contract = {
     z.strictObject({ config: z.unknown() }),
     'Validate a run config with the same schema as runs:create; returns field issues instead of failing.',
   ),
+  'runs:estimate': method<RunEstimate>()(
+    z.strictObject({
+      model: z.strictObject({ name: z.string().max(64), frames: z.number().int().min(1).max(64), size: z.number().int().min(16).max(448) }),
+      backend: z.string().max(32),
+      dataset: z.string().max(64).optional(),
+    }),
+    "Before a run starts: training seconds per clip measured on this workspace's runs of the same model, frames and size (and backend), and the dataset's frame size.",
+  ),
   'runs:create': method<{ id: string; position: number }>()(z.strictObject({ config: runConfigSchema }), 'Create a run from a config and queue it.'),
   'runs:list': method<RunSummary[]>()(noArgs, 'All runs with status, final and best WAR/UAR.'),
   'runs:get': method<{ summary: RunSummary; config: ResolvedRunConfig; metrics: MetricRecord[] }>()(
@@ -286,7 +294,7 @@ export const contract = {
   'runs:trashList': method<RunSummary[]>()(noArgs, 'Runs in the trash.'),
   'runs:export': method<RunExport>()(
     z.strictObject({ id: runId }),
-    "A run's records (config, status, notes, metrics, evaluations, predictions) as text files for a download; model weights are left out.",
+    "What a ZIP of a run's records (config, status, notes, metrics, evaluations, predictions) holds, and the path it downloads from; model weights are left out.",
   ),
 
   'studies:templates': method<StudyTemplateDto[]>()(noArgs, "Study templates: the paper's grids (Fig. 1, Tables III, IV and V as captioned), quick and paper-replication."),

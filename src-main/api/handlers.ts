@@ -2,9 +2,7 @@
  * Implements every method of the contract over the services. Transports never call services directly:
  * they go through `createDispatcher(createHandlers(services))`.
  */
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { ZodError } from 'zod';
 import pkg from '../../package.json';
 import { DatasetSpecSchema } from '../data/spec';
@@ -19,10 +17,12 @@ import { listCombinations } from '../workspace/combination-store';
 import { ClipStoreError, deleteClip, listClips, readClipFrame, readClipVideo, resolveRecordedClips, saveClip, updateClip } from '../services/clips';
 import { importClip } from '../services/clip-import';
 import { predictClips, PredictionError } from '../services/predict';
+import { runEstimate } from '../services/run-estimate';
+import { listRunRecords, runRecordsDownloadPath } from '../services/run-export';
+import { ffmpeg } from '../services/ffmpeg';
 import { addDataset, checkRegisteredDataset, DatasetLayoutError, generateBuiltinDataset } from '../services/datasets';
 import type { RunQueue } from '../services/run-queue';
 import { DatasetRegistryError, readRegistry, removeDataset, type RegisteredDataset } from '../workspace/dataset-store';
-import type { ResolvedRunConfig } from '../workspace/run-records';
 import {
   createRunFolder,
   listRuns,
@@ -31,13 +31,11 @@ import {
   markInterruptedRuns,
   readConfig,
   readEval,
-  readMeta,
   readMetrics,
   readStatus,
   restoreRun,
   runDir,
   RunStoreError,
-  summariseRun,
   trashRun,
   updateMeta,
 } from '../workspace/runs';
@@ -79,6 +77,7 @@ export async function systemInfo(services: Services, transport: SystemInfo['tran
     workspace: services.workspace.root,
     transport,
     backend,
+    ffmpeg: await ffmpeg(),
   };
 }
 
@@ -155,6 +154,7 @@ export function createHandlers(services: Services): Handlers {
         throw err;
       }
     },
+    'runs:estimate': async (query) => runEstimate(ws, query),
     'runs:create': async ({ config }) =>
       mapped('runs:create', async () => {
         const queue = requireQueue(services);
@@ -222,8 +222,8 @@ export function createHandlers(services: Services): Handlers {
     'runs:trashList': async () => listTrashedRuns(ws),
     'runs:export': async ({ id }) =>
       mapped('runs:export', async () => {
-        await loadRunSummary(ws, id);
-        return exportRunRecords(runDir(ws, id), id);
+        const listing = await listRunRecords(ws, id);
+        return { id, download: runRecordsDownloadPath(id), files: listing.files, omitted: listing.omitted };
       }),
 
     ...studyHandlers(services),
@@ -276,44 +276,4 @@ export function createHandlers(services: Services): Handlers {
 async function listRunsWithMarks(ws: Workspace) {
   await markInterruptedRuns(ws);
   return listRuns(ws);
-}
-
-/** Text records a run folder holds; anything else (model weights, stray files) is listed as omitted. */
-const EXPORTED_EXTENSIONS = new Set(['.json', '.jsonl', '.txt', '.log', '.csv']);
-/** Keeps a download of the records reasonable; larger sets are copied from the run folder itself. */
-const EXPORT_LIMIT_BYTES = 200 * 1024 * 1024;
-
-/** Reads a run folder's records for `runs:export`: every text record except the checkpoint (model weights). */
-async function exportRunRecords(dir: string, id: string): Promise<RunExport> {
-  const files: RunExport['files'] = [];
-  const omitted: RunExport['omitted'] = [];
-  let total = 0;
-  async function walk(rel: string): Promise<void> {
-    const entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
-    entries.sort((a, b) => a.name.localeCompare(b.name));
-    for (const entry of entries) {
-      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (relPath === 'checkpoint') omitted.push({ path: 'checkpoint/', reason: 'model weights and optimiser state (binary); copy the run folder to keep them' });
-        else await walk(relPath);
-        continue;
-      }
-      // Atomic writes in progress (.name.pid.rand.tmp) and anything that is not a plain file.
-      if (!entry.isFile() || entry.name.startsWith('.')) continue;
-      if (!EXPORTED_EXTENSIONS.has(path.extname(entry.name))) {
-        omitted.push({ path: relPath, reason: 'not a text record' });
-        continue;
-      }
-      const full = path.join(dir, relPath);
-      const size = (await fs.stat(full)).size;
-      if (total + size > EXPORT_LIMIT_BYTES) {
-        omitted.push({ path: relPath, reason: `the export is limited to ${EXPORT_LIMIT_BYTES / 1024 / 1024} MB; copy ${full} directly` });
-        continue;
-      }
-      total += size;
-      files.push({ path: relPath, text: await fs.readFile(full, 'utf8') });
-    }
-  }
-  await walk('');
-  return { id, files, omitted };
 }

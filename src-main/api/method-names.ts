@@ -18,6 +18,7 @@ export const METHOD_NAMES = [
   'datasets:synth',
   'presets:list',
   'runs:validate',
+  'runs:estimate',
   'runs:create',
   'runs:list',
   'runs:get',

@@ -41,6 +41,17 @@ export interface ConfigValidation {
   model?: { params: number; flopsPerClip: number };
 }
 
+/** What New run shows about a run's cost before it starts (services/run-estimate.ts). */
+export interface RunEstimate {
+  /**
+   * Training seconds per clip on earlier runs of the same model, frames and size (and backend unless
+   * 'auto'): the median over runs, each run's first (cache-filling) epoch left out when it has more.
+   */
+  measured: { secondsPerClip: number; runs: number; epochs: number; backends: string[] } | null;
+  /** The dataset's frame size (its first frame's header), or null when unknown. */
+  datasetFrame: { width: number; height: number } | null;
+}
+
 export interface SavedCombination {
   name: string;
   runA: string;

@@ -28,13 +28,11 @@ function describeZod(err: ZodError): string {
   return zodIssues(err, '(config)').map((i) => `${i.path}: ${i.message}`).join('\n  ');
 }
 
+/** Where training is: the bar on a terminal (cli-progress, progress.ts) shows the batches, this the rest. */
 function trainingLine(p: RunProgress): string {
-  const width = 24;
-  const frac = p.batches > 0 ? p.batch / p.batches : 0;
-  const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
   const speed = p.clipsPerSecond ? `${p.clipsPerSecond.toFixed(1)} clips/s` : '';
   const loss = p.loss !== null ? `loss ${p.loss.toFixed(4)}` : '';
-  return `epoch ${p.epoch + 1}/${p.totalEpochs} ${p.phase.padEnd(8)} [${bar}] ${p.batch}/${p.batches} ${loss} ${speed} ETA ${formatSeconds(p.etaSeconds)}`;
+  return `epoch ${p.epoch + 1}/${p.totalEpochs} ${p.phase.padEnd(8)} batch ${p.batch}/${p.batches} ${loss} ${speed} run ETA ${formatSeconds(p.etaSeconds)}`;
 }
 
 /** Runs a run to its end in this process, with a live line on a terminal and log lines otherwise. */
@@ -52,20 +50,23 @@ export async function runWithConsoleProgress(ws: Workspace, runId: string): Prom
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   let lastPlain = 0;
+  // A terminal gets the cli-progress bar; a log file gets a plain line every 30 s.
+  const bar = tty ? createProgress('epoch') : null;
   try {
     return await executeRun(ws, runId, {
       purpose: `dfer ${process.argv.slice(2, 3).join(' ') || 'train'} (command line)`,
       signal: controller.signal,
       onProgress: (p) => {
-        if (tty) process.stderr.write(`\r${trainingLine(p).padEnd(120)}`);
+        if (bar) bar.update(p.batch, p.batches, trainingLine(p));
         else if (Date.now() - lastPlain > 30_000) {
           lastPlain = Date.now();
           process.stderr.write(trainingLine(p) + '\n');
         }
       },
-      onLog: (line) => process.stderr.write((tty ? '\r\x1b[K' : '') + line + '\n'),
+      onLog: (line) => (bar ? bar.log(line) : process.stderr.write(line + '\n')),
     });
   } finally {
+    bar?.stop();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }

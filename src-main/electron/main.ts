@@ -6,6 +6,7 @@
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { EVENT_CHANNEL } from '../api/contract';
 import { createDispatcher } from '../api/dispatch';
@@ -14,8 +15,9 @@ import { createHandlers } from '../api/handlers';
 import { CONTENT_SECURITY_POLICY } from '../security/csp';
 import { contentTypeOf, resolveStaticPath } from '../web/static';
 import { RunQueue } from '../services/run-queue';
+import { DOWNLOAD_PREFIX, openDownload } from '../services/run-export';
 import { markInterruptedRuns } from '../workspace/runs';
-import { openWorkspace, resolveWorkspacePath } from '../workspace/workspace';
+import { openWorkspace, resolveWorkspacePath, type Workspace } from '../workspace/workspace';
 import { utilityWorkerSpawner } from './worker-spawn';
 import { bindIpc } from './ipc';
 import {
@@ -38,9 +40,16 @@ protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
 ]);
 
-async function serveAppProtocol(request: Request): Promise<Response> {
+async function serveAppProtocol(request: Request, workspace: Workspace): Promise<Response> {
   const url = new URL(request.url);
   if (url.host !== APP_HOST) return new Response('not found', { status: 404 });
+  if (url.pathname.startsWith(DOWNLOAD_PREFIX)) {
+    const download = await openDownload(workspace, url.pathname);
+    if (!download) return new Response('not found', { status: 404 });
+    return new Response(Readable.toWeb(download.stream) as ReadableStream, {
+      headers: { 'content-type': download.contentType, 'content-disposition': `attachment; filename="${download.filename}"` },
+    });
+  }
   const file = resolveStaticPath(rendererDir, url.pathname);
   if (!file) return new Response('forbidden', { status: 403 });
   try {
@@ -85,7 +94,8 @@ async function start(): Promise<void> {
   const devUrl = process.env.ELECTRON_RENDERER_URL;
   const appOrigin = devUrl && !app.isPackaged ? new URL(devUrl).origin : APP_ORIGIN;
 
-  protocol.handle(APP_SCHEME, serveAppProtocol);
+  const workspace = openWorkspace(resolveWorkspacePath({ electronUserData: app.getPath('userData') }));
+  protocol.handle(APP_SCHEME, (request) => serveAppProtocol(request, workspace));
   applySessionSecurity(session.defaultSession, appOrigin, camera);
   app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, appOrigin, (u) => void shell.openExternal(u)));
   // A page that reloads or goes away while holding the camera gives it back.
@@ -94,7 +104,6 @@ async function start(): Promise<void> {
     contents.on('destroyed', () => cameraHold.release());
   });
 
-  const workspace = openWorkspace(resolveWorkspacePath({ electronUserData: app.getPath('userData') }));
   const events = new EventBus();
   events.subscribe((message) => {
     for (const win of BrowserWindow.getAllWindows()) win.webContents.send(EVENT_CHANNEL, message);

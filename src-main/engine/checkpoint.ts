@@ -2,9 +2,12 @@
  * Checkpoints: model weights, optimizer state and the trainer's own state, written into a fresh folder and
  * swapped in by rename, so a crash at any moment leaves the previous checkpoint or the new one, whole.
  *
- * Layout (runs/<id>/checkpoint/): weights.json (manifest: name, shape, dtype, byte offset) + weights.bin
- * (little-endian float32/int32, concatenated), optimizer.json + optimizer.bin likewise for momentum
- * buffers, state.json (epoch, RNG/progress state, the epoch's metric line).
+ * Layout (runs/<id>/checkpoint/): weights.json + weights.bin, optimizer.json + optimizer.bin (momentum
+ * buffers), state.json (epoch, RNG/progress state, the epoch's metric line). The .bin/.json pairs are
+ * tfjs's own weight encoding (tf.io.encodeWeights: tensors concatenated in manifest order, little-endian;
+ * the manifest lists name, shape, dtype), so tfjs tooling reads them too. Format 1 (before tf.io) wrote
+ * the same bytes with explicit offsets; it still loads when its offsets are the contiguous ones tf.io
+ * implies, and is refused by file name otherwise.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
@@ -13,13 +16,17 @@ import { crashPoint } from './crash-points';
 import type { SgdState } from './optimizer';
 import { tf } from './tf';
 
-export interface TensorEntry {
+/** A format-1 manifest entry (before tf.io encoding): explicit byte offset and element count. */
+interface LegacyTensorEntry {
   name: string;
   shape: number[];
   dtype: 'float32' | 'int32';
   offset: number;
   length: number;
 }
+
+/** The manifest format this version writes: tf.io weight specs. */
+const FORMAT = 2;
 
 export interface CheckpointState {
   /** Last completed global epoch (0-based). */
@@ -43,32 +50,49 @@ async function writeFileSynced(file: string, data: string | Uint8Array): Promise
   }
 }
 
-function packArrays(items: { name: string; shape: number[]; dtype: 'float32' | 'int32'; values: Float32Array | Int32Array }[]) {
-  const entries: TensorEntry[] = [];
-  let offset = 0;
-  for (const it of items) {
-    entries.push({ name: it.name, shape: it.shape, dtype: it.dtype, offset, length: it.values.length });
-    offset += it.values.byteLength;
-  }
-  const buffer = new Uint8Array(offset);
-  for (let i = 0; i < items.length; i++) {
-    const v = items[i]!.values;
-    buffer.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), entries[i]!.offset);
-  }
-  return { entries, buffer };
+/** Encodes named tensors with tf.io in the given order (an array, so numeric-looking names keep their place). */
+async function encode(tensors: { name: string; tensor: tf.Tensor }[]): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  return { data: new Uint8Array(data), specs };
 }
 
-function unpack(entries: TensorEntry[], buffer: Buffer, file: string): Map<string, { shape: number[]; dtype: 'float32' | 'int32'; values: Float32Array | Int32Array }> {
-  const out = new Map<string, { shape: number[]; dtype: 'float32' | 'int32'; values: Float32Array | Int32Array }>();
-  for (const e of entries) {
-    const bytes = e.length * 4;
-    if (e.offset + bytes > buffer.length) throw new Error(`${file} is truncated: '${e.name}' needs bytes ${e.offset}-${e.offset + bytes}, file has ${buffer.length}`);
-    const copy = new Uint8Array(bytes);
-    copy.set(buffer.subarray(e.offset, e.offset + bytes));
-    const values = e.dtype === 'int32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
-    out.set(e.name, { shape: e.shape, dtype: e.dtype, values });
+/** The tf.io specs of a manifest of either format; refuses what does not describe `bytes` bytes exactly. */
+function specsOf(manifest: { format?: unknown; tensors?: unknown; specs?: unknown }, bytes: number, file: string): tf.io.WeightsManifestEntry[] {
+  let specs: tf.io.WeightsManifestEntry[];
+  if (manifest.format === FORMAT && Array.isArray(manifest.specs)) {
+    specs = manifest.specs as tf.io.WeightsManifestEntry[];
+  } else if (manifest.format === 1 && Array.isArray(manifest.tensors)) {
+    let offset = 0;
+    specs = (manifest.tensors as LegacyTensorEntry[]).map((e) => {
+      if (e.offset !== offset || e.length !== e.shape.reduce((p, d) => p * d, 1)) {
+        throw new Error(`${file}: format-1 entry '${e.name}' is not where tf.io expects it (offset ${e.offset}, want ${offset}); this checkpoint cannot be loaded`);
+      }
+      offset += e.length * 4;
+      return { name: e.name, shape: e.shape, dtype: e.dtype };
+    });
+  } else {
+    throw new Error(`${file}: unknown checkpoint manifest format ${JSON.stringify(manifest.format)} (this version reads 1 and ${FORMAT})`);
   }
-  return out;
+  const binFile = file.replace(/\.json$/, '.bin');
+  let end = 0;
+  for (const s of specs) {
+    if (s.dtype !== 'float32' && s.dtype !== 'int32') throw new Error(`${file}: '${s.name}' has dtype ${s.dtype}; checkpoints hold float32 and int32`);
+    const start = end;
+    end += s.shape.reduce((p, d) => p * d, 1) * 4;
+    if (end > bytes) throw new Error(`${binFile} is truncated: '${s.name}' needs bytes ${start}-${end}, file has ${bytes}`);
+  }
+  if (end !== bytes) throw new Error(`${binFile} is ${bytes} bytes; its manifest describes ${end}: not the file this manifest was written with`);
+  return specs;
+}
+
+/** Reads one .json/.bin pair into tensors (the caller's to dispose). */
+async function readPair(dir: string, base: string): Promise<{ manifest: Record<string, unknown>; tensors: tf.NamedTensorMap; order: string[] }> {
+  const manifest = JSON.parse(await fs.readFile(path.join(dir, `${base}.json`), 'utf8')) as Record<string, unknown>;
+  const bin = await fs.readFile(path.join(dir, `${base}.bin`));
+  const specs = specsOf(manifest, bin.length, `${base}.json`);
+  // A copy into a fresh ArrayBuffer: a Buffer may be a view into Node's shared pool.
+  const data = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
+  return { manifest, tensors: tf.io.decodeWeights(data, specs), order: specs.map((s) => s.name) };
 }
 
 export async function saveCheckpoint(runDir: string, weights: ReadonlyMap<string, tf.Tensor>, optimizer: SgdState, state: CheckpointState): Promise<void> {
@@ -77,22 +101,24 @@ export async function saveCheckpoint(runDir: string, weights: ReadonlyMap<string
   const tmp = path.join(runDir, `checkpoint.tmp-${randomBytes(3).toString('hex')}`);
   await fs.mkdir(tmp);
   try {
-    const weightItems = [];
     for (const [name, t] of weights) {
-      const dtype = t.dtype === 'int32' ? 'int32' : 'float32';
-      weightItems.push({ name, shape: t.shape, dtype: dtype as 'float32' | 'int32', values: (await t.data()) as Float32Array | Int32Array });
+      if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`checkpoint: weight '${name}' is ${t.dtype}; checkpoints hold float32 and int32`);
     }
-    const w = packArrays(weightItems);
-    await writeFileSynced(path.join(tmp, 'weights.bin'), w.buffer);
-    await writeFileSynced(path.join(tmp, 'weights.json'), JSON.stringify({ format: 1, tensors: w.entries }, null, 1));
+    const w = await encode([...weights].map(([name, tensor]) => ({ name, tensor })));
+    await writeFileSynced(path.join(tmp, 'weights.bin'), w.data);
+    await writeFileSynced(path.join(tmp, 'weights.json'), JSON.stringify({ format: FORMAT, specs: w.specs }, null, 1));
     crashPoint('checkpoint-mid-write', state.epoch);
-    const o = packArrays(
-      Object.entries(optimizer.momentumBuffers).map(([name, b]) => ({ name, shape: b.shape, dtype: 'float32' as const, values: b.values })),
-    );
-    await writeFileSynced(path.join(tmp, 'optimizer.bin'), o.buffer);
+    const buffers = Object.entries(optimizer.momentumBuffers).map(([name, b]) => ({ name, tensor: tf.tensor(b.values, b.shape, 'float32') }));
+    let o: Awaited<ReturnType<typeof encode>>;
+    try {
+      o = await encode(buffers);
+    } finally {
+      for (const b of buffers) b.tensor.dispose();
+    }
+    await writeFileSynced(path.join(tmp, 'optimizer.bin'), o.data);
     await writeFileSynced(
       path.join(tmp, 'optimizer.json'),
-      JSON.stringify({ format: 1, kind: optimizer.kind, config: optimizer.config, steps: optimizer.steps, tensors: o.entries }, null, 1),
+      JSON.stringify({ format: FORMAT, kind: optimizer.kind, config: optimizer.config, steps: optimizer.steps, specs: o.specs }, null, 1),
     );
     await writeFileSynced(path.join(tmp, 'state.json'), JSON.stringify(state, null, 1));
     // Swap: old -> checkpoint.old-*, tmp -> checkpoint, then drop old. A crash between the two renames
@@ -179,19 +205,22 @@ async function locate(runDir: string): Promise<string | null> {
 export async function loadCheckpoint(runDir: string): Promise<Checkpoint | null> {
   const dir = await locate(runDir);
   if (!dir) return null;
-  const wManifest = JSON.parse(await fs.readFile(path.join(dir, 'weights.json'), 'utf8')) as { tensors: TensorEntry[] };
-  const wData = unpack(wManifest.tensors, await fs.readFile(path.join(dir, 'weights.bin')), 'weights.bin');
-  const oManifest = JSON.parse(await fs.readFile(path.join(dir, 'optimizer.json'), 'utf8')) as {
-    kind: 'sgd';
-    config: SgdState['config'];
-    steps: number;
-    tensors: TensorEntry[];
-  };
-  const oData = unpack(oManifest.tensors, await fs.readFile(path.join(dir, 'optimizer.bin')), 'optimizer.bin');
+  const w = await readPair(dir, 'weights');
+  let o: Awaited<ReturnType<typeof readPair>>;
+  try {
+    o = await readPair(dir, 'optimizer');
+  } catch (err) {
+    for (const t of Object.values(w.tensors)) t.dispose();
+    throw err;
+  }
+  const oManifest = o.manifest as { kind: 'sgd'; config: SgdState['config']; steps: number };
   const state = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as CheckpointState;
-  const weights = new Map<string, tf.Tensor>();
-  for (const [name, e] of wData) weights.set(name, tf.tensor(e.values, e.shape, e.dtype));
+  const weights = new Map<string, tf.Tensor>(w.order.map((name) => [name, w.tensors[name]!]));
   const momentumBuffers: SgdState['momentumBuffers'] = {};
-  for (const [name, e] of oData) momentumBuffers[name] = { shape: e.shape, values: e.values as Float32Array };
+  for (const name of o.order) {
+    const t = o.tensors[name]!;
+    momentumBuffers[name] = { shape: t.shape, values: t.dataSync() as Float32Array };
+    t.dispose();
+  }
   return { weights, optimizer: { kind: oManifest.kind, config: oManifest.config, steps: oManifest.steps, momentumBuffers }, state };
 }

@@ -4,7 +4,7 @@
  * type-checks against it, and the same schema validates in main, so the two never disagree.
  */
 import { z } from 'zod';
-import { ialDecaySchema, lrScheduleSchema } from './schedules';
+import { DEFAULT_LR_EPOCHS, ialDecaySchema, lrEpochsSchema, lrScheduleSchema } from './schedules';
 
 export const MODEL_NAMES = ['small', 'former-dfer', 'ial-gca'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -119,8 +119,14 @@ export const runConfigSchema = z.strictObject({
       weightDecay: z.number().min(0).max(10).default(0),
       /** Per-epoch schedule. The paper says "exponential" without a rate; 0.98 is this workbench's default. */
       schedule: lrScheduleSchema.default({ kind: 'exponential', gamma: 0.98 }),
+      /**
+       * With pretraining: 'phase' restarts the schedule at the main phase (its first epoch trains at `lr`,
+       * as the paper's "decreases exponentially over 80 epochs" reads for the main training), 'global' runs
+       * one schedule over both phases. See schedules.ts (LR_EPOCH_COUNTS).
+       */
+      lrEpochs: lrEpochsSchema.default(DEFAULT_LR_EPOCHS),
     })
-    .default({ lr: 0.001, momentum: 0.9, weightDecay: 0, schedule: { kind: 'exponential', gamma: 0.98 } }),
+    .default({ lr: 0.001, momentum: 0.9, weightDecay: 0, schedule: { kind: 'exponential', gamma: 0.98 }, lrEpochs: DEFAULT_LR_EPOCHS }),
   augment: augmentConfigSchema.default({
     enabled: true,
     areaMin: 0.85,

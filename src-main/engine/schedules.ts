@@ -83,3 +83,36 @@ export function learningRateAt(epoch: number, baseLr: number, schedule: LrSchedu
     }
   }
 }
+
+/**
+ * Which epoch count the learning-rate schedule runs on when a run pretrains first:
+ * - `phase` (default): the schedule restarts at the main phase's first epoch, as the aux weight w(n) does,
+ *   so the main phase decays the rate "exponentially over 80 epochs" (paper, IV.A) from the base rate, as a
+ *   model pretrained separately and then trained with the standard protocol would;
+ * - `global`: one schedule over pretraining and main phase together (the main phase starts at the rate
+ *   reached after pretraining, e.g. 0.98^10 = 82% of the base for 10 pretraining epochs).
+ * Without pretraining the two are the same.
+ */
+export const LR_EPOCH_COUNTS = ['phase', 'global'] as const;
+export type LrEpochCount = (typeof LR_EPOCH_COUNTS)[number];
+export const DEFAULT_LR_EPOCHS: LrEpochCount = 'phase';
+export const lrEpochsSchema = z.enum(LR_EPOCH_COUNTS);
+
+/**
+ * The epoch the schedule is evaluated at for global epoch `epoch` (0-based) of a run with
+ * `pretrainEpochs` pretraining epochs: the phase's own epoch under `phase`, the global one under `global`.
+ */
+export function lrScheduleEpoch(epoch: number, pretrainEpochs: number, count: LrEpochCount): number {
+  assertEpoch(epoch);
+  assertEpoch(pretrainEpochs);
+  if (count === 'global' || epoch < pretrainEpochs) return epoch;
+  return epoch - pretrainEpochs;
+}
+
+/** Learning rate during global epoch `epoch` (0-based) of a run that pretrains for `pretrainEpochs` epochs. */
+export function runLearningRateAt(
+  epoch: number,
+  opts: { baseLr: number; schedule: LrSchedule; pretrainEpochs: number; lrEpochs: LrEpochCount },
+): number {
+  return learningRateAt(lrScheduleEpoch(epoch, opts.pretrainEpochs, opts.lrEpochs), opts.baseLr, opts.schedule);
+}

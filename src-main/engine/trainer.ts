@@ -29,7 +29,7 @@ import { createModel, type DferModel } from './models';
 import { GradientAccumulator, Sgd } from './optimizer';
 import { WATCHDOG_DEFAULTS, type RunConfig } from './run-config';
 import { findSplit, runParts, type RunParts } from './run-setup';
-import { learningRateAt } from './schedules';
+import { runLearningRateAt } from './schedules';
 import { tf } from './tf';
 import { Watchdog } from './watchdog';
 
@@ -330,7 +330,7 @@ async function executeLocked(ws: Workspace, runId: string, dir: string, lock: Ru
       const phaseEpoch = phase === 'pretrain' ? epoch : epoch - plan.pretrainEpochs;
       const loader = phase === 'pretrain' ? pretrainLoader! : mainLoader;
       const epochClips = phase === 'pretrain' ? parts.pretrain.length : parts.train.length;
-      const lr = learningRateAt(epoch, config.optimizer.lr, config.optimizer.schedule);
+      const lr = runLearningRateAt(epoch, { baseLr: config.optimizer.lr, schedule: config.optimizer.schedule, pretrainEpochs: plan.pretrainEpochs, lrEpochs: config.optimizer.lrEpochs });
       const sums = { loss: 0, ce: 0, aux: 0, auxHeads: 0, clips: 0 };
       const epochStart = performance.now();
       let batchIndex = 0;
@@ -359,7 +359,7 @@ async function executeLocked(ws: Workspace, runId: string, dir: string, lock: Ru
             accumulator,
           );
           watch.check();
-          assertFiniteLoss(r.total, `epoch ${epoch}, batch ${batchIndex + 1}`);
+          assertFiniteLoss(r.total, `epoch ${epoch + 1}/${plan.total}, batch ${batchIndex + 1}`);
           batchTerms.total += r.total;
           batchTerms.ce += r.ce;
           batchTerms.aux += r.aux;
@@ -392,7 +392,7 @@ async function executeLocked(ws: Workspace, runId: string, dir: string, lock: Ru
         });
         guard(`epoch ${epoch + 1}/${plan.total} (${phase}): loading batch ${batchIndex + 1}`);
       }
-      if (sums.clips === 0) throw new RunFailure(`epoch ${epoch} had no loadable training clips`);
+      if (sums.clips === 0) throw new RunFailure(`epoch ${epoch + 1}/${plan.total} had no loadable training clips`);
       const train: TrainTerms = {
         loss: sums.loss / sums.clips,
         ce: sums.ce / sums.clips,

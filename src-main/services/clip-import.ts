@@ -1,13 +1,12 @@
 /**
- * Import of a video file or a folder of frames through the Clips view's face-crop path: frames (ffmpeg
- * from @ffmpeg-installer/ffmpeg extracts a video's at a fixed rate), the face in each (face-api in Node,
+ * Import of a video file or a folder of frames through the Clips view's face-crop path: frames (ffmpeg,
+ * the system's or the bundled one (ffmpeg.ts), extracts a video's at a fixed rate), the face in each (face-api in Node,
  * face-detect-node.ts), then the same crop plan (face-crop.ts: gaps filled, smoothed, padded, square) and
  * the crops resized to the clip size. `importClip` saves the result as a recorded clip; `cropFaces` alone
  * serves `dfer predict` on a path without keeping anything.
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -19,6 +18,7 @@ import type { BackendPreference } from '../engine/backend';
 import type { Workspace } from '../workspace/workspace';
 import { canonicalLabel, ClipStoreError, saveClip } from './clips';
 import { loadNodeFaceDetector, type NodeDetection } from './face-detect-node';
+import { ffmpegPath } from './ffmpeg';
 
 /** Frames are scaled to at most this width before detection, as the Clips view captures them. */
 const MAX_FRAME_WIDTH = 640;
@@ -54,16 +54,6 @@ interface RgbFrame {
   height: number;
 }
 
-const requireCjs = createRequire(import.meta.url);
-
-function ffmpegPath(): string {
-  try {
-    return (requireCjs('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-  } catch (err) {
-    throw new Error(`ffmpeg is not available (@ffmpeg-installer/ffmpeg has no binary for ${process.platform}-${process.arch}): ${(err as Error).message}`);
-  }
-}
-
 function run(file: string, args: string[]): Promise<{ stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { maxBuffer: 16 * 1024 * 1024 }, (err, _stdout, stderr) => {
@@ -92,7 +82,7 @@ async function videoFrames(file: string, fps: number, maxFrames: number): Promis
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dfer-import-'));
   try {
     try {
-      await run(ffmpegPath(), [
+      await run(await ffmpegPath(), [
         '-v', 'error', '-nostdin', '-i', file,
         '-map', '0:v:0', '-vf', `fps=${fps},scale='min(${MAX_FRAME_WIDTH},iw)':-2`,
         '-frames:v', String(maxFrames), '-f', 'image2', path.join(tmp, '%06d.png'),

@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Dispatch } from '../api/dispatch';
 import type { EventBus } from '../api/events';
+import { pipeline } from 'node:stream/promises';
 import { CONTENT_SECURITY_POLICY } from '../security/csp';
+import { DOWNLOAD_PREFIX, type Download } from '../services/run-export';
 import { allowedHostNames, checkHostAndOrigin, newToken, tokenCookieName, tokenSource } from './auth';
 import { serveStatic } from './static';
 
@@ -22,6 +24,8 @@ export interface WebServerOptions {
   token?: string;
   /** Largest accepted request body, bytes. */
   maxBodyBytes?: number;
+  /** Streams a download (GET /downloads/...), e.g. a run's records as a ZIP; null when there is none. */
+  openDownload?: (pathname: string) => Promise<Download | null>;
 }
 
 export interface WebServer {
@@ -132,6 +136,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendJson(res, 405, { ok: false, error: { code: 'method-not-allowed', message: `${req.method} not allowed here` } });
+    }
+    if (url.pathname.startsWith(DOWNLOAD_PREFIX) && opts.openDownload) {
+      const download = await opts.openDownload(url.pathname);
+      if (!download) return sendJson(res, 404, { ok: false, error: { code: 'not-found', message: `no download at ${url.pathname}` } });
+      res.writeHead(200, {
+        'content-type': download.contentType,
+        'content-disposition': `attachment; filename="${download.filename}"`,
+        'cache-control': 'no-store',
+      });
+      if (req.method === 'HEAD') return void (download.stream.destroy(), res.end());
+      // A failed read mid-stream cuts the connection, so the client sees a broken download, not a short file.
+      return pipeline(download.stream, res).catch(() => res.destroy());
     }
     return serveStatic(opts.staticDir, url.pathname, res);
   };

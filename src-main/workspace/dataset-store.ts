@@ -72,6 +72,20 @@ export function slugifyDatasetId(text: string): string {
   return s || 'dataset';
 }
 
+/** Kinds that are one public dataset each: registered under the kind's own name (`dfew`), as the presets expect. */
+const NAMED_KINDS: readonly string[] = ['dfew', 'ferv39k', 'mafw'];
+
+/**
+ * The id a dataset gets when none is given: its display name; else, for DFEW, FERV39k and MAFW, the
+ * dataset's name (`dfer datasets add /data/DFEW --kind dfew` registers `dfew`, the id the paper presets
+ * use; a second one becomes `dfew-2`); else the kind and folder (`folder-my-clips`).
+ */
+export function defaultDatasetId(spec: { kind: string; root: string; name?: string }): string {
+  if (spec.name) return slugifyDatasetId(spec.name);
+  if (NAMED_KINDS.includes(spec.kind)) return spec.kind;
+  return slugifyDatasetId(`${spec.kind}-${spec.root.split(/[\\/]/).filter(Boolean).at(-1) ?? ''}`);
+}
+
 /**
  * Registers a dataset (spec validated by the caller). Ids are unique; a clash is a conflict, not an
  * overwrite, unless `replace` (overwrite it) or `keepExisting` (leave it and return the registered one).
@@ -82,7 +96,7 @@ export async function registerDataset(
   opts: { id?: string; builtin?: boolean; replace?: boolean; keepExisting?: boolean } = {},
 ): Promise<RegisteredDataset> {
   return updateRegistry(ws, (all) => {
-    const id = opts.id ?? uniqueId(all, slugifyDatasetId(spec.name ?? `${spec.kind}-${spec.root.split(/[\\/]/).filter(Boolean).at(-1) ?? ''}`));
+    const id = opts.id ?? uniqueId(all, defaultDatasetId(spec));
     if (!DATASET_ID_PATTERN.test(id)) throw new DatasetRegistryError('invalid', `dataset id '${id}' must be letters, digits, . _ - (max 64)`);
     const existing = all.findIndex((d) => d.id === id);
     if (existing >= 0 && opts.keepExisting) return { result: all[existing]! };

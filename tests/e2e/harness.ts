@@ -38,7 +38,7 @@ export async function startServe(workspace: string, extraArgs: string[] = []): P
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dfer serve did not print its URL in 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`dfer serve did not print its URL in 90 s:\n${out}`)), 90_000);
     const check = () => {
       const m = out.match(/open: (http:\/\/\S+)/);
       if (m) {

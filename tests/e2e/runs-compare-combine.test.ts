@@ -7,11 +7,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Download, Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
 import { IMAGES, launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
+import { readZip } from '../helpers/zip-reader';
 
 const DFER = path.join(root, 'bin', 'dfer.mjs');
 
@@ -49,27 +49,6 @@ function baseConfig(name: string, aux: 'ial-star' | 'none') {
     // for every clip, and then no beta changes the combination (the Combine test needs a beta that does).
     seed: aux === 'none' ? 2 : 1,
   };
-}
-
-/** The entries of a ZIP with stored (uncompressed) members, checked against their CRC-32. */
-function readStoredZip(buf: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
-  let at = 0;
-  while (buf.readUInt32LE(at) === 0x04034b50) {
-    const method = buf.readUInt16LE(at + 8);
-    const crc = buf.readUInt32LE(at + 14);
-    const size = buf.readUInt32LE(at + 18);
-    const nameLength = buf.readUInt16LE(at + 26);
-    const extraLength = buf.readUInt16LE(at + 28);
-    const name = buf.subarray(at + 30, at + 30 + nameLength).toString('utf8');
-    const data = buf.subarray(at + 30 + nameLength + extraLength, at + 30 + nameLength + extraLength + size);
-    expect(method, name).toBe(0);
-    expect(zlib.crc32(data), `CRC of ${name}`).toBe(crc);
-    out.set(name, data.toString('utf8'));
-    at += 30 + nameLength + extraLength + size;
-  }
-  expect(buf.readUInt32LE(at), 'central directory follows the entries').toBe(0x02014b50);
-  return out;
 }
 
 function parseCsv(text: string): string[][] {
@@ -290,7 +269,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
   it("exports the run's records as a ZIP and the metrics as CSV", async () => {
     const { download, body } = await downloadOf(() => page.getByTestId('export-records').click());
     expect(download.suggestedFilename()).toBe(`${runA}.zip`);
-    const entries = readStoredZip(body);
+    const entries = new Map([...readZip(body)].map(([name, e]) => [name, e.data.toString('utf8')]));
     for (const file of ['config.json', 'status.json', 'metrics.jsonl', 'eval/epoch-000.json', 'eval/epoch-001.json', 'predictions/test.json', 'predictions/validation.json']) {
       expect(entries.get(`${runA}/${file}`), file).toBe(readFileSync(path.join(runDir(runA), file), 'utf8'));
     }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { listFolder } from '../frame-files';
 import { DFEW_LABELS } from '../labels';
 import { insideRoot, type DfewSpec } from '../spec';
-import { readTextLines, splitCsvLine } from '../text-files';
+import { readCsvRows } from '../text-files';
 import { INTENSITY_BIN_NAMES, type DatasetIndex, type DatasetSplit, type IntensityBin } from '../types';
 import { IndexBuilder, numericFolderLookup, stripVideoExtension } from './index-builder';
 
@@ -77,16 +77,16 @@ async function readSplitCsv(
   folderOf: (id: string) => string | undefined,
   intensities: Map<string, { intensity: number; bin: IntensityBin }>,
 ): Promise<string[] | undefined> {
-  const read = await readTextLines(file);
+  const read = await readCsvRows(file);
   if (!read.ok) {
     b.problem('error', read.reason === 'missing' ? 'missing-file' : 'unreadable-file', read.message, { file });
     return undefined;
   }
   const ids: string[] = [];
   const seen = new Set<string>();
-  for (const line of read.lines) {
-    const [rawName, rawLabel] = splitCsvLine(line.text);
-    if (line === read.lines[0] && !/^\d+$/.test(rawLabel ?? '')) continue; // the `video_name,label` header
+  for (const line of read.rows) {
+    const [rawName, rawLabel] = line.cells;
+    if (line === read.rows[0] && !/^\d+$/.test(rawLabel ?? '')) continue; // the `video_name,label` header
     if (!rawName || rawLabel === undefined || rawLabel === '') {
       b.problem('error', 'malformed-line', `${path.basename(file)} line ${line.number}: expected "video_name,label", got "${line.text}"`, {
         file,
@@ -129,14 +129,14 @@ async function readIntensitySidecar(file: string, b: IndexBuilder): Promise<Map<
     () => false,
   );
   if (!exists) return out;
-  const read = await readTextLines(file);
+  const read = await readCsvRows(file);
   if (!read.ok) {
     b.problem('warning', 'unreadable-file', read.message, { file });
     return out;
   }
-  for (const line of read.lines) {
-    const [rawName, rawIntensity, rawBin] = splitCsvLine(line.text);
-    if (line === read.lines[0] && Number.isNaN(Number(rawIntensity))) continue; // header
+  for (const line of read.rows) {
+    const [rawName, rawIntensity, rawBin] = line.cells;
+    if (line === read.rows[0] && Number.isNaN(Number(rawIntensity))) continue; // header
     const name = stripVideoExtension(rawName ?? '');
     const id = /^\d+$/.test(name) ? name.padStart(5, '0') : name;
     const intensity = Number(rawIntensity);

@@ -3,7 +3,7 @@
  * The lighting field is fixed per clip (the scene's light does not move), so it is computed once.
  */
 import type { ClipScene } from './scene';
-import { Rng } from './prng';
+import { Rng } from '../rng';
 
 /** Per-pixel light multiplier (gain x linear gradient), one value per pixel. */
 export function lightField(scene: ClipScene, size: number): Float32Array {
@@ -62,7 +62,7 @@ export function focusBlurInPlace(data: Float32Array, size: number, sigma: number
 
 /** A table of standard normal values, so per-pixel noise costs one table lookup. */
 const NORMAL_TABLE = (() => {
-  const rng = new Rng(0x5eed);
+  const rng = new Rng(0x5eed, 'sfc32');
   return Float32Array.from({ length: 8192 }, () => rng.normal());
 })();
 

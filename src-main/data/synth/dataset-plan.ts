@@ -11,7 +11,7 @@ import {
   type Emotion,
   type IntensityBin,
 } from './dfew-classes';
-import { forkRng, hashLabel } from './prng';
+import { forkRng, hashLabel } from '../rng';
 
 export type SyntheticSize = 'tiny' | 'default' | 'large';
 
@@ -112,7 +112,7 @@ export function planSyntheticDfew(size: SyntheticSize, seed: number): DatasetPla
   const drafts: Draft[] = [];
   // One running counter over all classes deals clips to folds like cards: fold sizes differ by at most
   // one, and each class is spread evenly over the folds.
-  let dealt = rng.int(0, FOLD_COUNT - 1);
+  let dealt = rng.intBetween(0, FOLD_COUNT - 1);
   for (const emotion of EMOTIONS) {
     const n = counts[emotion];
     // Stratified intensities: one draw in each 1/n slice of (0, 1], so every class covers low, mid and
@@ -124,7 +124,7 @@ export function planSyntheticDfew(size: SyntheticSize, seed: number): DatasetPla
         emotion,
         intensity: intensities[j],
         testFold: (dealt++ % FOLD_COUNT) + 1,
-        frames: rng.int(preset.minFrames, preset.maxFrames),
+        frames: rng.intBetween(preset.minFrames, preset.maxFrames),
       });
     }
   }

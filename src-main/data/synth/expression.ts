@@ -8,7 +8,7 @@
  * which is what makes low-intensity clips genuinely confusable rather than just small.
  */
 import type { Emotion } from './dfew-classes';
-import type { Rng } from './prng';
+import type { Rng } from '../rng';
 
 /** Activations 0..1 (FACS action unit in brackets). */
 export interface ActionUnits {
@@ -87,18 +87,18 @@ export function sampleExpressionStyle(emotion: Emotion, rng: Rng): ActionUnits {
   for (const [unit, value] of Object.entries(CLASS_PROTOTYPES[emotion]) as Array<[keyof ActionUnits, number]>) {
     style[unit] = Math.min(1, value * rng.normalClamped(1, 0.15, 0.6, 1.35));
   }
-  if (emotion === 'Happy') style.lipPart = rng.range(0.3, 1); // closed-mouth or toothy smiles
-  if (emotion === 'Surprise') style.jawDrop = rng.range(0.5, 1);
+  if (emotion === 'Happy') style.lipPart = rng.uniform(0.3, 1); // closed-mouth or toothy smiles
+  if (emotion === 'Surprise') style.jawDrop = rng.uniform(0.5, 1);
   if (emotion === 'Disgust' && rng.chance(0.5)) {
     // Nose-led or lip-led disgust.
-    style.noseWrinkle *= rng.range(0.5, 0.8);
+    style.noseWrinkle *= rng.uniform(0.5, 0.8);
     style.upperLipRaise = Math.min(1, style.upperLipRaise * 1.15);
   }
   if (emotion === 'Angry' && rng.chance(0.3)) {
     // Shouting anger: lips apart instead of pressed.
     style.lipPress *= 0.3;
-    style.lipPart = rng.range(0.3, 0.7);
-    style.jawDrop = rng.range(0.1, 0.3);
+    style.lipPart = rng.uniform(0.3, 0.7);
+    style.jawDrop = rng.uniform(0.1, 0.3);
   }
   return style;
 }
@@ -132,11 +132,11 @@ export interface ClipTimeline {
 
 export function sampleTimeline(frames: number, emotion: Emotion, intensity: number, rng: Rng): ClipTimeline {
   // DFEW clips are cut around the expression: the apex is reached early enough to hold for most of the clip.
-  const onsetStart = rng.int(0, Math.max(1, Math.round(frames * 0.2)));
-  const onsetLength = rng.int(Math.max(2, Math.round(frames * 0.15)), Math.max(3, Math.round(frames * 0.35)));
+  const onsetStart = rng.intBetween(0, Math.max(1, Math.round(frames * 0.2)));
+  const onsetLength = rng.intBetween(Math.max(2, Math.round(frames * 0.15)), Math.max(3, Math.round(frames * 0.35)));
   const apexFrame = Math.min(frames - 1, onsetStart + onsetLength);
   const canRelease = frames - 1 - apexFrame >= 4;
-  const offsetStart = canRelease && rng.chance(0.25) ? rng.int(apexFrame + 2, frames - 2) : null;
+  const offsetStart = canRelease && rng.chance(0.25) ? rng.intBetween(apexFrame + 2, frames - 2) : null;
   const blinks: number[] = [];
   for (let f = 2; f < frames - 1; f++) {
     if (rng.chance(1 / 45)) {
@@ -149,19 +149,19 @@ export function sampleTimeline(frames: number, emotion: Emotion, intensity: numb
   const talks = rng.chance(neutral ? 0.5 : 0.3);
   const talk = talks
     ? {
-        amplitude: neutral ? 0.05 + 0.3 * intensity : rng.range(0.05, 0.25),
-        frequency: rng.range(0.12, 0.3),
-        phase: rng.range(0, 2 * Math.PI),
+        amplitude: neutral ? 0.05 + 0.3 * intensity : rng.uniform(0.05, 0.25),
+        frequency: rng.uniform(0.12, 0.3),
+        phase: rng.uniform(0, 2 * Math.PI),
       }
     : null;
-  const browFlick = neutral && rng.chance(0.5) ? { frame: rng.int(1, frames - 1), height: 0.18 * intensity } : null;
+  const browFlick = neutral && rng.chance(0.5) ? { frame: rng.intBetween(1, frames - 1), height: 0.18 * intensity } : null;
   const gazeScale = neutral ? 0.3 + 0.4 * intensity : 0.3;
   return {
     frames,
     onsetStart,
     apexFrame,
     offsetStart,
-    offsetLevel: rng.range(0.55, 0.85),
+    offsetLevel: rng.uniform(0.55, 0.85),
     blinks,
     talk,
     browFlick,

@@ -18,7 +18,7 @@ import {
 import { sampleIdentity, type FaceIdentity } from './face/identity';
 import type { HeadTransform } from './face/painter';
 import { drawBodyLayer, drawFace } from './face/render-face';
-import { forkRng, hashLabel } from './prng';
+import { forkRng, hashLabel } from '../rng';
 import { MaskPool, RgbCanvas } from './raster/canvas';
 import { cleanScene, oscillate, sampleScene, type ClipScene } from './scene';
 

@@ -4,7 +4,7 @@
  * the class, so none of them is a shortcut to the label.
  */
 import { mixRgb, rgb255, type Rgb } from './raster/canvas';
-import type { Rng } from './prng';
+import type { Rng } from '../rng';
 
 export interface Oscillation {
   amplitude: number;
@@ -51,7 +51,7 @@ export interface ClipScene {
 }
 
 function oscillation(rng: Rng, maxAmplitude: number): Oscillation {
-  return { amplitude: rng.range(0, maxAmplitude), frequency: rng.range(0.01, 0.06), phase: rng.range(0, 2 * Math.PI) };
+  return { amplitude: rng.uniform(0, maxAmplitude), frequency: rng.uniform(0.01, 0.06), phase: rng.uniform(0, 2 * Math.PI) };
 }
 
 export function oscillate(o: Oscillation, frame: number): number {
@@ -89,12 +89,12 @@ function jitterColour(rng: Rng, c: Rgb, amount: number): Rgb {
 
 export function sampleScene(rng: Rng, skin: Rgb): ClipScene {
   const backdrop = jitterColour(rng, rng.pick(BACKDROPS), 0.06);
-  const blobs = Array.from({ length: rng.int(1, 4) }, () => ({
-    x: rng.range(0, 1),
-    y: rng.range(0, 1),
-    r: rng.range(0.15, 0.5),
+  const blobs = Array.from({ length: rng.intBetween(1, 4) }, () => ({
+    x: rng.uniform(0, 1),
+    y: rng.uniform(0, 1),
+    r: rng.uniform(0.15, 0.5),
     color: jitterColour(rng, rng.pick(BACKDROPS), 0.1),
-    opacity: rng.range(0.2, 0.6),
+    opacity: rng.uniform(0.2, 0.6),
   }));
   const occluded = rng.chance(0.12);
   let occlusion: Occlusion | null = null;
@@ -102,16 +102,16 @@ export function sampleScene(rng: Rng, skin: Rgb): ClipScene {
     const kind = rng.chance(0.6) ? 'hand' : 'bar';
     // Hands come up to the mouth, chin or cheek; bars (a microphone, a foreground object) cross anywhere.
     const target = kind === 'hand'
-      ? { x: rng.range(-0.7, 0.7), y: rng.range(0.5, 1.1) }
-      : { x: rng.range(-0.9, 0.9), y: rng.range(-0.2, 1.0) };
+      ? { x: rng.uniform(-0.7, 0.7), y: rng.uniform(0.5, 1.1) }
+      : { x: rng.uniform(-0.9, 0.9), y: rng.uniform(-0.2, 1.0) };
     const slides = rng.chance(0.5);
-    const from = slides ? { x: target.x + rng.range(-0.4, 0.4), y: target.y + rng.range(0.6, 1.0) } : target;
+    const from = slides ? { x: target.x + rng.uniform(-0.4, 0.4), y: target.y + rng.uniform(0.6, 1.0) } : target;
     occlusion = {
       kind,
       from,
       to: target,
-      angle: rng.range(-0.6, 0.6),
-      size: kind === 'hand' ? rng.range(0.35, 0.5) : rng.range(0.12, 0.22),
+      angle: rng.uniform(-0.6, 0.6),
+      size: kind === 'hand' ? rng.uniform(0.35, 0.5) : rng.uniform(0.12, 0.22),
       color: kind === 'hand' ? jitterColour(rng, skin, 0.03) : jitterColour(rng, rng.pick(CLOTHING), 0.05),
     };
   }
@@ -127,21 +127,21 @@ export function sampleScene(rng: Rng, skin: Rgb): ClipScene {
     offsetY: rng.normalClamped(0, 0.025, -0.06, 0.06),
     swayX: oscillation(rng, 0.02),
     swayY: oscillation(rng, 0.015),
-    shake: rng.range(0, 0.004),
-    scale: rng.range(0.9, 1.1),
+    shake: rng.uniform(0, 0.004),
+    scale: rng.uniform(0.9, 1.1),
     zoomDrift: oscillation(rng, 0.03),
-    background: { from: backdrop, to: mixRgb(backdrop, rgb255(0, 0, 0), rng.range(0, 0.5)), angle: rng.range(0, 2 * Math.PI), blobs },
+    background: { from: backdrop, to: mixRgb(backdrop, rgb255(0, 0, 0), rng.uniform(0, 0.5)), angle: rng.uniform(0, 2 * Math.PI), blobs },
     clothing: jitterColour(rng, rng.pick(CLOTHING), 0.05),
     light: {
-      gain: rng.range(0.85, 1.15),
-      gradient: rng.range(0, 0.45),
-      angle: rng.range(0, 2 * Math.PI),
-      tint: [rng.range(0.93, 1.07), rng.range(0.96, 1.04), rng.range(0.9, 1.08)],
-      contrast: rng.range(0.9, 1.05),
+      gain: rng.uniform(0.85, 1.15),
+      gradient: rng.uniform(0, 0.45),
+      angle: rng.uniform(0, 2 * Math.PI),
+      tint: [rng.uniform(0.93, 1.07), rng.uniform(0.96, 1.04), rng.uniform(0.9, 1.08)],
+      contrast: rng.uniform(0.9, 1.05),
     },
-    blurSigma112: blurred ? rng.range(0.3, 0.8) : 0,
-    noiseSigma: rng.range(1, 6) / 255,
-    jpegQuality: rng.int(75, 95),
+    blurSigma112: blurred ? rng.uniform(0.3, 0.8) : 0,
+    noiseSigma: rng.uniform(1, 6) / 255,
+    jpegQuality: rng.intBetween(75, 95),
     occlusion,
   };
 }

@@ -2,7 +2,7 @@
  * What a module needs to know about the current forward pass beyond its input: whether it is training
  * (BatchNorm statistics, dropout) and where to draw its next dropout mask from.
  */
-import { deriveSeed } from './random';
+import { deriveSeed } from '../../data/rng';
 
 export interface ForwardContext {
   readonly training: boolean;

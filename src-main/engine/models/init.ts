@@ -2,9 +2,9 @@
  * Weight initialisers. Each fills a Float32Array from a seeded stream; the layer that owns a weight decides
  * the scale (it knows the fan-in / fan-out), so the formulas live beside the layers that use them.
  */
-import type { SeededRandom } from './random';
+import type { Rng } from '../../data/rng';
 
-export type Initializer = (size: number, random: SeededRandom) => Float32Array;
+export type Initializer = (size: number, random: Rng) => Float32Array;
 
 export function constantInit(value: number): Initializer {
   return (size) => new Float32Array(size).fill(value);
@@ -13,7 +13,7 @@ export function constantInit(value: number): Initializer {
 export function normalInit(std: number): Initializer {
   return (size, random) => {
     const values = new Float32Array(size);
-    for (let i = 0; i < size; i++) values[i] = random.normal() * std;
+    for (let i = 0; i < size; i++) values[i] = random.normalPaired() * std;
     return values;
   };
 }

@@ -7,7 +7,7 @@
  */
 import { tf } from '../tf';
 import type { Initializer } from './init';
-import { SeededRandom, deriveSeed } from './random';
+import { modelRng } from '../../data/rng';
 
 let storeCounter = 0;
 
@@ -54,7 +54,7 @@ export class ParamStore {
     let variable: tf.Variable | null = null;
     if (this.allocate) {
       const size = shape.reduce((product, dim) => product * dim, 1);
-      const values = init(size, new SeededRandom(deriveSeed(this.seed, name)));
+      const values = init(size, modelRng(this.seed, name));
       variable = tf.tidy(() => tf.variable(tf.tensor(values, [...shape], 'float32'), trainable, `${this.tag}/${name}`));
     }
     const param = new Param(name, [...shape], trainable, variable);

@@ -1,4 +1,4 @@
-/** Export of tables (CSV) and charts (PNG) as downloads, the same in Electron and in a browser. */
+/** Export of tables (CSV) and charts (PNG, SVG) as downloads, the same in Electron and in a browser. */
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -37,6 +37,11 @@ export async function downloadCanvasPng(canvas: HTMLCanvasElement, filename: str
   ctx.drawImage(canvas, 0, 0);
   const blob = await new Promise<Blob | null>((resolve) => out.toBlob(resolve, 'image/png'));
   if (blob) download(blob, filename);
+}
+
+/** An SVG document (text) as a download. */
+export function downloadSvg(svg: string, filename: string): void {
+  download(new Blob([svg], { type: 'image/svg+xml;charset=utf-8' }), filename);
 }
 
 export function safeFileName(text: string): string {

@@ -105,6 +105,11 @@ export interface SchedulePlan {
   withAuxInPretrain: boolean;
   lr: number;
   schedule: LrScheduleSpec;
+  /**
+   * With pretraining: 'phase' restarts the lr schedule at the main phase, 'global' runs it over both phases
+   * (the run config's optimizer.lrEpochs; engine/schedules.ts). Default 'phase'.
+   */
+  lrEpochs?: 'phase' | 'global';
 }
 
 export interface SchedulePoint {
@@ -127,7 +132,8 @@ export function schedulePoints(plan: SchedulePlan): SchedulePoint[] {
     const phase = epoch < pre ? 'pretrain' : 'main';
     const phaseEpoch = phase === 'pretrain' ? epoch : epoch - pre;
     const on = plan.aux !== 'none' && (phase === 'main' || plan.withAuxInPretrain);
-    out.push({ epoch, phase, phaseEpoch, weight: on ? auxWeight(phaseEpoch, plan.decay) : 0, lr: learningRate(epoch, plan.lr, plan.schedule) });
+    const lrEpoch = (plan.lrEpochs ?? 'phase') === 'global' ? epoch : phaseEpoch;
+    out.push({ epoch, phase, phaseEpoch, weight: on ? auxWeight(phaseEpoch, plan.decay) : 0, lr: learningRate(lrEpoch, plan.lr, plan.schedule) });
   }
   return out;
 }

@@ -28,12 +28,113 @@ export function withAlpha(hex: string, alpha: number): string {
 
 const font = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif' };
 
-/** A line chart over epochs (or beta). `percent` shows fractions as 0-100. */
+/**
+ * Point shapes by series index: series drawn on the same values (test WAR = UAR, CE = total loss without an
+ * auxiliary term) stay distinguishable by shape as well as colour, in the plot and in the legend.
+ */
+export const SERIES_POINT_STYLES = ['circle', 'triangle', 'rect', 'rectRot', 'star', 'crossRot', 'cross', 'dash'] as const;
+
+/**
+ * Line width by series index. chart.js draws the first dataset last (on top), so each later series is drawn
+ * wider underneath: where two series coincide the one below shows as a coloured edge around the one above.
+ */
+export function seriesLineWidth(index: number): number {
+  return Math.min(2 + 2 * index, 6);
+}
+
+/** A vertical marker across a chart at x (e.g. where the main phase begins after pretraining). */
+export interface XMarker {
+  x: number;
+  label: string;
+  colour?: string;
+}
+
+/** What the marker plugin drew, per chart (read by Chart.svelte and the browser tests). */
+export interface DrawnMarker {
+  x: number;
+  label: string;
+  pixel: number;
+}
+
+export const MARKER_COLOUR = '#6b7280';
+
+/**
+ * Draws `options.plugins.dferXMarkers.markers` as dashed vertical lines with a label at the top of the chart
+ * area, after the datasets (a small inline plugin; chartjs-plugin-annotation would be a dependency for one
+ * line). Records what it drew on the chart as `$dferMarkers`.
+ */
+export const xMarkersPlugin: Plugin = {
+  id: 'dferXMarkers',
+  afterDatasetsDraw(chart, _args, options) {
+    const markers = ((options as { markers?: XMarker[] }).markers ?? []) as XMarker[];
+    const xs = chart.scales.x;
+    const area = chart.chartArea;
+    const drawn: DrawnMarker[] = [];
+    if (xs && area) {
+      const ctx = chart.ctx;
+      for (const m of markers) {
+        const px = Math.round(xs.getPixelForValue(m.x)) + 0.5;
+        if (px < area.left || px > area.right) continue;
+        ctx.save();
+        ctx.strokeStyle = m.colour ?? MARKER_COLOUR;
+        ctx.lineWidth = 1.5;
+        ctx.setLineDash([5, 4]);
+        ctx.beginPath();
+        ctx.moveTo(px, area.top);
+        ctx.lineTo(px, area.bottom);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = m.colour ?? MARKER_COLOUR;
+        ctx.font = `11px ${font.family}`;
+        ctx.textBaseline = 'top';
+        // Label to the right of the line unless that leaves the chart.
+        const width = ctx.measureText(m.label).width;
+        const right = px + 4 + width <= area.right;
+        ctx.textAlign = right ? 'left' : 'right';
+        ctx.fillText(m.label, right ? px + 4 : px - 4, area.top + 2);
+        ctx.restore();
+        drawn.push({ x: m.x, label: m.label, pixel: px });
+      }
+    }
+    (chart as unknown as { $dferMarkers?: DrawnMarker[] }).$dferMarkers = drawn;
+  },
+};
+
+/**
+ * Where the main phase begins in a run's epochs, on the 1-based axis the charts use: halfway between the
+ * last pretraining epoch and the first main one. Null when the run has no pretraining or no main epoch yet.
+ */
+export function phaseBoundary(records: readonly { epoch: number; phase: 'pretrain' | 'main' }[], toAxis: (epoch: number) => number): XMarker | null {
+  const lastPre = records.filter((r) => r.phase === 'pretrain').at(-1);
+  const firstMain = records.find((r) => r.phase === 'main');
+  if (!lastPre || !firstMain) return null;
+  return { x: (toAxis(lastPre.epoch) + toAxis(firstMain.epoch)) / 2, label: 'pretraining | main' };
+}
+
+/**
+ * A line chart over epochs (or beta). `percent` shows fractions as 0-100 on a fixed 0-100 axis (a flat
+ * line must look flat); `fromZero` starts an axis at 0 (losses, rates, weights) yet still extends below 0
+ * should a value be negative (the signed IAL* variant); `yMin`/`yMax` fix an axis. `markers` draw vertical lines.
+ */
 export function lineChart(
   series: LineSeries[],
-  opts: { xTitle?: string; yTitle?: string; percent?: boolean; logY?: boolean; xMin?: number; xMax?: number; integerX?: boolean } = {},
+  opts: {
+    xTitle?: string;
+    yTitle?: string;
+    percent?: boolean;
+    logY?: boolean;
+    xMin?: number;
+    xMax?: number;
+    yMin?: number;
+    yMax?: number;
+    fromZero?: boolean;
+    integerX?: boolean;
+    markers?: XMarker[];
+  } = {},
 ): ChartConfiguration {
   const scale = opts.percent ? 100 : 1;
+  const yMin = opts.yMin ?? (opts.percent && !opts.logY ? 0 : undefined);
+  const yMax = opts.yMax ?? (opts.percent && !opts.logY ? 100 : undefined);
   return {
     type: 'line',
     data: {
@@ -45,11 +146,11 @@ export function lineChart(
           borderColor: colour,
           backgroundColor: colour,
           borderDash: s.dashed ? [6, 4] : undefined,
-          borderWidth: 2,
+          borderWidth: s.marker ? 2 : seriesLineWidth(i),
           showLine: !s.marker,
-          pointStyle: s.marker ? ('rectRot' as const) : ('circle' as const),
-          pointRadius: s.marker ? 7 : 3,
-          pointHoverRadius: s.marker ? 8 : 5,
+          pointStyle: s.marker ? ('rectRot' as const) : SERIES_POINT_STYLES[i % SERIES_POINT_STYLES.length],
+          pointRadius: s.marker ? 7 : 3 + Math.min(i, 3),
+          pointHoverRadius: s.marker ? 8 : 5 + Math.min(i, 3),
           tension: 0,
           spanGaps: false,
         };
@@ -60,13 +161,14 @@ export function lineChart(
       normalized: true,
       interaction: { mode: 'nearest', intersect: false, axis: 'x' },
       plugins: {
-        legend: { display: series.length > 1, position: 'bottom', labels: { boxWidth: 14, font } },
+        legend: { display: series.length > 1, position: 'bottom', labels: { boxWidth: 14, usePointStyle: true, font } },
         tooltip: {
           callbacks: {
             // Raw values in the tooltip: the full number as recorded (percentages to two decimals).
             label: (ctx) => `${ctx.dataset.label}: ${opts.percent ? (ctx.parsed.y ?? 0).toFixed(2) : String(ctx.parsed.y)}`,
           },
         },
+        ...({ dferXMarkers: { markers: opts.markers ?? [] } } as object),
       },
       scales: {
         x: {
@@ -78,13 +180,16 @@ export function lineChart(
         },
         y: {
           type: opts.logY ? 'logarithmic' : 'linear',
+          min: yMin,
+          max: yMax,
+          beginAtZero: !!opts.fromZero,
           title: { display: !!opts.yTitle, text: opts.yTitle ?? '' },
         },
       },
     },
+    plugins: [xMarkersPlugin],
   };
 }
-
 
 export interface BarGroup {
   label: string;
@@ -305,5 +410,19 @@ export function pngChartConfig(config: ChartConfiguration, title: string): Chart
         title: { display: true, text: title, font: { size: 14, weight: 'bold' }, color: '#1f2430', padding: { top: 4, bottom: 10 } },
       },
     },
+  } as ChartConfiguration;
+}
+
+/**
+ * The configuration for a chart's SVG: the PNG's (title on the image, padding, no animation) at one pixel per
+ * CSS pixel, since an SVG scales without loss. Lines get a (neutral) `segment` option: chart.js then strokes
+ * them with moveTo/lineTo on the context instead of a cached Path2D, which an SVG-recording context cannot read.
+ */
+export function svgChartConfig(config: ChartConfiguration, title: string): ChartConfiguration {
+  const png = pngChartConfig(config, title);
+  return {
+    ...png,
+    data: { ...png.data, datasets: png.data.datasets.map((d) => ({ ...d, segment: {} })) },
+    options: { ...png.options, devicePixelRatio: 1 },
   } as ChartConfiguration;
 }

@@ -11,7 +11,8 @@ import type { RunConfigInput } from '../../../src-main/api/contract';
 export type AuxKind = 'none' | 'ial' | 'ial-star' | 'ial-star-signed';
 export type ModelName = 'small' | 'former-dfer' | 'ial-gca';
 export type ScheduleKind = 'constant' | 'exponential' | 'step';
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type LrEpochs = 'phase' | 'global';
 type Num = number | null;
 
 export interface RunFormState {
@@ -28,7 +29,7 @@ export interface RunFormState {
   batchSize: Num;
   microAuto: boolean;
   microBatch: Num;
-  optimizer: { lr: Num; momentum: Num; weightDecay: Num; schedule: ScheduleKind; gamma: Num; stepSize: Num };
+  optimizer: { lr: Num; momentum: Num; weightDecay: Num; schedule: ScheduleKind; gamma: Num; stepSize: Num; lrEpochs: LrEpochs };
   augment: {
     enabled: boolean;
     areaMin: Num;
@@ -63,9 +64,14 @@ export const SCHEDULE_CHOICES: { value: ScheduleKind; label: string }[] = [
   { value: 'step', label: 'step: lr · γ^⌊epoch / step⌋' },
   { value: 'constant', label: 'constant' },
 ];
+export const LR_EPOCHS_CHOICES: { value: LrEpochs; label: string }[] = [
+  { value: 'phase', label: 'restart at the main phase (main starts at the base lr)' },
+  { value: 'global', label: 'one schedule over pretraining + main' },
+];
 export const BACKEND_CHOICES: { value: BackendChoice; label: string }[] = [
   { value: 'auto', label: 'auto (best available)' },
   { value: 'tensorflow', label: 'tensorflow (native)' },
+  { value: 'webgpu', label: 'webgpu (GPU via Dawn: Vulkan, Metal, D3D12)' },
   { value: 'wasm', label: 'wasm (CPU, SIMD)' },
   { value: 'cpu', label: 'cpu (pure JS)' },
 ];
@@ -85,7 +91,7 @@ export function defaultRunForm(datasetId = ''): RunFormState {
     batchSize: 40,
     microAuto: true,
     microBatch: null,
-    optimizer: { lr: 0.001, momentum: 0.9, weightDecay: 0, schedule: 'exponential', gamma: 0.98, stepSize: 7 },
+    optimizer: { lr: 0.001, momentum: 0.9, weightDecay: 0, schedule: 'exponential', gamma: 0.98, stepSize: 7, lrEpochs: 'phase' },
     augment: {
       enabled: true,
       areaMin: 0.85,
@@ -169,6 +175,7 @@ export function formFromConfig(config: Obj, base: RunFormState = defaultRunForm(
       schedule: kind,
       gamma: num(s.gamma, kind === 'step' ? 0.5 : base.optimizer.gamma),
       stepSize: num(s.stepSize, base.optimizer.stepSize),
+      lrEpochs: str(o.lrEpochs, base.optimizer.lrEpochs),
     },
     augment: {
       enabled: bool(a.enabled, base.augment.enabled),
@@ -243,7 +250,7 @@ export function configFromForm(f: RunFormState): RunConfigInput {
     epochs: f.epochs,
     batchSize: f.batchSize,
     microBatch: f.microAuto ? 'auto' : f.microBatch,
-    optimizer: { lr: f.optimizer.lr, momentum: f.optimizer.momentum, weightDecay: f.optimizer.weightDecay, schedule },
+    optimizer: { lr: f.optimizer.lr, momentum: f.optimizer.momentum, weightDecay: f.optimizer.weightDecay, schedule, lrEpochs: f.optimizer.lrEpochs },
     augment: { ...f.augment },
     seed: f.seed,
     backend: f.backend,
@@ -275,8 +282,203 @@ export function fieldId(path: string): string {
 export const ISSUES_KEY = Symbol('run-form-issues');
 export type IssuesGetter = () => IssueMap;
 
-/** aria-describedby for a control with an optional error and hint. */
-export function describedBy(id: string, error: string | undefined, hint: string | undefined): string | undefined {
-  const ids = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean);
+/** aria-describedby for a control with an optional error and hint (an unused field's note replaces the hint). */
+export function describedBy(id: string, error: string | undefined, hint: string | undefined, unused?: string): string | undefined {
+  const ids = [error ? `${id}-error` : '', unused ? `${id}-unused` : hint ? `${id}-hint` : ''].filter(Boolean);
   return ids.length ? ids.join(' ') : undefined;
+}
+
+// ------------------------------------------------------------------------------------------ labels
+
+/** The form's label of each config field path: the one place the form, its messages and its problem list read it. */
+export const FIELD_LABELS: Record<string, string> = {
+  name: 'Run name',
+  tags: 'Tags (comma-separated)',
+  notes: 'Notes',
+  'dataset.id': 'Dataset',
+  'dataset.split': 'Split (fold)',
+  'dataset.policy': 'Clips with errors',
+  'dataset.validationFraction': 'Validation hold-out fraction',
+  'dataset.cacheFill': 'Frame cache, first epoch',
+  'model.name': 'Model',
+  'model.frames': 'Frames per clip',
+  'model.size': 'Frame size (px)',
+  'model.dropout': 'Dropout',
+  auxHeadWeight: 'Aux-head CE weight',
+  'loss.aux': 'Auxiliary term',
+  'loss.alpha': 'α (weight)',
+  'loss.logBase': 'Log base of the aux term',
+  'loss.decay.A': 'Decay amplitude A',
+  'loss.decay.lambda': 'Decay rate λ',
+  'loss.eps': 'eps (gap clamp)',
+  epochs: 'Epochs (main phase)',
+  batchSize: 'Batch size',
+  evalEvery: 'Evaluate every N epochs',
+  'microBatch.auto': 'Micro-batch: auto (fit memory)',
+  microBatch: 'Clips per forward pass',
+  'pretrain.epochs': 'Pretraining epochs',
+  'pretrain.withAuxLoss': 'Aux term on during pretraining',
+  'pretrain.rarest': 'As many clips per class as the rarest class has',
+  'pretrain.maxPerClass': 'Clips per class in the subset',
+  'optimizer.lr': 'Learning rate',
+  'optimizer.momentum': 'Momentum',
+  'optimizer.weightDecay': 'Weight decay',
+  'optimizer.schedule.kind': 'LR schedule',
+  'optimizer.schedule.gamma': 'γ',
+  'optimizer.schedule.stepSize': 'Step size (epochs)',
+  'optimizer.lrEpochs': 'LR schedule with pretraining',
+  'augment.enabled': 'Augment training clips',
+  'augment.areaMin': 'Crop area min',
+  'augment.areaMax': 'Crop area max',
+  'augment.aspectMin': 'Aspect min',
+  'augment.aspectMax': 'Aspect max',
+  'augment.flipProbability': 'Horizontal flip probability',
+  'augment.brightness': 'Brightness jitter',
+  'augment.maxRotationDeg': 'Max rotation (°)',
+  seed: 'Seed',
+  backend: 'Compute backend',
+  'threads.auto': 'wasm threads: all cores',
+  threads: 'Threads',
+};
+
+/** A field's label; a path the form has no field for reads as words ("watchdog.stallSeconds" -> "watchdog stall seconds"). */
+export function fieldLabel(path: string): string {
+  if (FIELD_LABELS[path]) return FIELD_LABELS[path];
+  if (path === '' || path.startsWith('(')) return 'Configuration';
+  return path
+    .split('.')
+    .map((part) => part.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase())
+    .join(' ');
+}
+
+/** A number as people write it: 1e-6 stays short, 0.1 stays 0.1. */
+const plainNumber = (s: string) => {
+  const v = Number(s);
+  return Number.isFinite(v) ? String(v) : s;
+};
+
+/**
+ * A schema message rewritten for people: what to do, in the field's words, without the schema's jargon
+ * ("Invalid input: expected number, received null" -> "enter a number"). Messages that are already
+ * sentences (the form's own checks, a model's refusal) pass unchanged, with sibling field names
+ * ("must be <= areaMax") replaced by their labels.
+ */
+export function humanMessage(path: string, message: string): string {
+  const m = message.trim();
+  let r: RegExpMatchArray | null;
+  if ((r = m.match(/^Invalid input: expected (number|int|integer), received (null|undefined|NaN|nan|string)$/i))) {
+    return r[1] === 'number' ? 'enter a number' : 'enter a whole number';
+  }
+  if (/^Invalid input: expected int, received number$/i.test(m)) return 'must be a whole number';
+  if ((r = m.match(/^Invalid input: expected (string|boolean|array|object), received (\w+)$/i))) {
+    return r[1] === 'string' ? 'enter a text' : r[1] === 'boolean' ? 'choose yes or no' : 'enter a valid value';
+  }
+  if ((r = m.match(/^Too (small|big): expected (number|int|bigint) to be (>=|>|<=|<)\s*(-?[\d.e+-]+)$/i))) {
+    const n = plainNumber(r[4]!);
+    return { '>=': `must be at least ${n}`, '>': `must be greater than ${n}`, '<=': `must be at most ${n}`, '<': `must be less than ${n}` }[r[3] as '>=' | '>' | '<=' | '<'];
+  }
+  if ((r = m.match(/^Too small: expected string to have >=\s*(\d+) characters?$/i))) return r[1] === '1' ? 'must not be empty' : `must have at least ${r[1]} characters`;
+  if ((r = m.match(/^Too big: expected string to have <=\s*(\d+) characters?$/i))) return `must have at most ${r[1]} characters`;
+  if ((r = m.match(/^Too big: expected array to have <=\s*(\d+) items?$/i))) return `at most ${r[1]} entries`;
+  if ((r = m.match(/^Invalid option: expected one of (.+)$/i))) return `choose one of: ${r[1]!.replace(/"/g, '').split('|').join(', ')}`;
+  if (/^Invalid (input|union)$/i.test(m)) return 'enter a valid value';
+  if ((r = m.match(/^Unrecognized keys?: (.+)$/i))) return `unknown setting ${r[1]!.replace(/"/g, '')}`;
+  // Sibling fields named in a message ("must be <= areaMax"): their labels, in the same group.
+  const group = path.includes('.') ? path.slice(0, path.lastIndexOf('.') + 1) : '';
+  return m
+    .replace(/<=/g, '≤')
+    .replace(/>=/g, '≥')
+    .replace(/\b([a-z]+[A-Z][A-Za-z]*)\b/g, (word) => (FIELD_LABELS[group + word] ? FIELD_LABELS[group + word]!.toLowerCase() : word));
+}
+
+/** One line of the problem list: the field's label and what to do. */
+export interface Problem {
+  path: string;
+  label: string;
+  message: string;
+}
+
+export function problemList(issues: IssueMap): Problem[] {
+  return Object.entries(issues).map(([path, message]) => ({ path, label: fieldLabel(path), message }));
+}
+
+/** Issues with their messages rewritten for people (see humanMessage); keys stay the field paths. */
+export function humanIssues(issues: IssueMap): IssueMap {
+  return Object.fromEntries(Object.entries(issues).map(([path, message]) => [path, humanMessage(path, message)]));
+}
+
+// ------------------------------------------------------------------------------------------ unused fields
+
+/** Context key under which the New-run view provides the fields the current choices leave unused. */
+export const UNUSED_KEY = Symbol('run-form-unused');
+export type UnusedGetter = () => Record<string, string>;
+
+/**
+ * Fields the other choices make irrelevant, with why: the form greys them out and says so (the values are
+ * still sent, so the config records them, but they change nothing in the run).
+ */
+export function unusedFields(f: RunFormState): Record<string, string> {
+  const out: Record<string, string> = {};
+  const mark = (paths: string[], why: string) => {
+    for (const p of paths) out[p] ??= why;
+  };
+  if (f.loss.aux === 'none') {
+    mark(['loss.alpha', 'loss.logBase', 'loss.decay.A', 'loss.decay.lambda', 'loss.eps', 'pretrain.withAuxLoss'], 'unused: no auxiliary term (cross-entropy only)');
+  } else if (f.loss.aux === 'ial') {
+    mark(['loss.eps'], 'unused: IAL works on logits and needs no clamp');
+  }
+  if ((f.pretrain.epochs ?? 0) === 0) {
+    mark(['pretrain.withAuxLoss', 'pretrain.rarest', 'pretrain.maxPerClass', 'optimizer.lrEpochs'], 'unused: no pretraining epochs');
+  }
+  if (f.optimizer.schedule === 'constant') mark(['optimizer.lrEpochs'], 'unused: the learning rate is constant');
+  if (!f.augment.enabled) {
+    mark(['augment.areaMin', 'augment.areaMax', 'augment.aspectMin', 'augment.aspectMax', 'augment.flipProbability', 'augment.brightness', 'augment.maxRotationDeg'], 'unused: augmentation is off');
+  }
+  if (f.backend !== 'auto' && f.backend !== 'wasm') mark(['threads.auto', 'threads'], 'unused: only the wasm backend takes a thread count');
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------ the last form
+
+/** Where the New-run form keeps its last configuration (browser storage of this app). */
+export const LAST_FORM_KEY = 'dfer.new-run.last';
+
+/**
+ * What is kept of a form: its config (the same mapping Start sends, so a schema change cannot leave stale
+ * form fields behind) and the preset it came from. The name is dropped once the run is started, so the
+ * next run gets a fresh one.
+ */
+/** The part of the browser's Storage the form uses (no DOM types needed here). */
+export interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+export interface SavedForm {
+  config: Record<string, unknown>;
+  preset: string;
+}
+
+export function saveLastForm(storage: Pick<KeyValueStore, 'setItem'> | undefined, form: RunFormState, preset: string, keepName = true): void {
+  if (!storage) return;
+  const config = configFromForm(keepName ? form : { ...form, name: '' }) as unknown as Record<string, unknown>;
+  try {
+    storage.setItem(LAST_FORM_KEY, JSON.stringify({ config, preset } satisfies SavedForm));
+  } catch {
+    /* storage full or blocked: the form simply starts from the defaults next time */
+  }
+}
+
+/** The last form, or null when none is stored or it cannot be read. */
+export function loadLastForm(storage: Pick<KeyValueStore, 'getItem'> | undefined): { form: RunFormState; preset: string } | null {
+  if (!storage) return null;
+  try {
+    const raw = storage.getItem(LAST_FORM_KEY);
+    if (!raw) return null;
+    const saved = JSON.parse(raw) as Partial<SavedForm>;
+    if (!isObj(saved.config)) return null;
+    return { form: formFromConfig(saved.config), preset: typeof saved.preset === 'string' ? saved.preset : '' };
+  } catch {
+    return null;
+  }
 }

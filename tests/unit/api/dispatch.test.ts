@@ -90,6 +90,10 @@ const badArguments: Record<MethodName, { args: unknown; field: string }[]> = {
   ],
 
   'runs:validate': [{ args: {}, field: 'config' }],
+  'runs:estimate': [
+    { args: { backend: 'auto' }, field: 'model' },
+    { args: { model: { name: 'small', frames: 16, size: 8 }, backend: 'auto' }, field: 'model.size' },
+  ],
   'runs:create': [
     { args: { config: { ...validConfig, epochs: NaN_ } }, field: 'config.epochs' },
     { args: { config: { ...validConfig, epochs: 0 } }, field: 'config.epochs' },

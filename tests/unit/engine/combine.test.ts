@@ -8,17 +8,7 @@ import {
   type SplitLabels,
   type SplitProbabilities,
 } from '../../../src-main/engine/combine';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from '../../helpers/rng';
 
 const probs = (split: string, model: string, clipIds: string[], rows: number[][]): SplitProbabilities => ({
   split,
@@ -108,7 +98,7 @@ describe('searchBeta', () => {
   });
 
   it('agrees with an independent brute-force search on random data, for both criteria', () => {
-    const rand = mulberry32(17);
+    const rand = seededUniform(17);
     const n = 300;
     const classes = 7;
     const clipIds = Array.from({ length: n }, (_, i) => `clip${i}`);

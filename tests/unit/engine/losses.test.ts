@@ -9,6 +9,7 @@ import {
   parseLossConfig,
   type LossConfig,
 } from '../../../src-main/engine/losses';
+import { seededUniform } from '../../helpers/rng';
 
 // ---------- independent float64 reference (plain JS, written from METHOD.md's formulas) ----------
 
@@ -60,16 +61,6 @@ function numericGradient(f: (rows: number[][]) => number, rows: number[][], h = 
   );
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random logits rounded to float32 (so the float64 reference sees exactly what the tensor holds). */
 function randomLogits(rand: () => number, batch: number, classes: number, scale = 3): number[][] {
@@ -128,7 +119,7 @@ describe('the paper\'s own numbers (binary case, log base 10, x_t in [0.51, 0.99
 });
 
 describe('per-clip losses against a float64 reference', () => {
-  const rand = mulberry32(7);
+  const rand = seededUniform(7);
   const rows = randomLogits(rand, 12, 7);
   const labels = rows.map(() => Math.floor(rand() * 7));
 
@@ -185,7 +176,7 @@ describe('per-clip losses against a float64 reference', () => {
 });
 
 describe('gradients with respect to the logits', () => {
-  const rand = mulberry32(42);
+  const rand = seededUniform(42);
   const rows = randomLogits(rand, 5, 7, 2);
   const labels = rows.map(() => Math.floor(rand() * 7));
   const epoch = 5;
@@ -265,7 +256,7 @@ describe('IAL* edge cases', () => {
 });
 
 describe('computeLossTerms', () => {
-  const rand = mulberry32(3);
+  const rand = seededUniform(3);
   const rows = randomLogits(rand, 8, 7);
   const labels = rows.map(() => Math.floor(rand() * 7));
 

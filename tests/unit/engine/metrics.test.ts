@@ -10,17 +10,7 @@ import {
   uar,
   war,
 } from '../../../src-main/engine/metrics';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from '../../helpers/rng';
 
 /** Balanced accuracy written independently: group clip indices by true class, then average hit rates. */
 function balancedAccuracy(labels: number[], preds: number[]): number {
@@ -64,7 +54,7 @@ describe('confusion matrix, WAR, UAR, per-class recall (hand-computed)', () => {
   });
 
   it('UAR equals an independent balanced accuracy on random imbalanced data', () => {
-    const rand = mulberry32(2024);
+    const rand = seededUniform(2024);
     for (let trial = 0; trial < 20; trial++) {
       const n = 50 + Math.floor(rand() * 200);
       // Skewed class frequencies, like DFEW (Disgust ~1%); every fourth trial has no class-5 clip at all.

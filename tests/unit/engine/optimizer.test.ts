@@ -3,17 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src-main/engine/tf';
 import { GradientAccumulator, Sgd, type SgdConfig } from '../../../src-main/engine/optimizer';
 import { computeLossTerms, type LossConfig } from '../../../src-main/engine/losses';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from '../../helpers/rng';
 
 const randomArray = (rand: () => number, n: number, scale = 1) =>
   Array.from({ length: n }, () => Math.fround((rand() * 2 - 1) * scale));
@@ -50,7 +40,7 @@ describe('Sgd', () => {
     { momentum: 0.9, weightDecay: 1e-4 }, // Former-DFER
     { momentum: 0, weightDecay: 0.01 },
   ])('matches a float64 PyTorch SGD over 6 steps (%o)', (cfg) => {
-    const rand = mulberry32(11);
+    const rand = seededUniform(11);
     const shapes: Record<string, number[]> = { w: [3, 4], b: [4] };
     const initial = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, randomArray(rand, s[0] * (s[1] ?? 1))]));
     const vars = new Map(Object.entries(shapes).map(([k, s]) => [k, tf.variable(tf.tensor(initial[k], s))]));
@@ -98,7 +88,7 @@ describe('Sgd', () => {
 
   it('resumes identically from a saved state that went through v8 serialisation', () => {
     const cfg = { momentum: 0.9, weightDecay: 0.1 };
-    const rand = mulberry32(5);
+    const rand = seededUniform(5);
     const gradSeq = Array.from({ length: 6 }, () => randomArray(rand, 6));
     const start = randomArray(rand, 6);
     const runSteps = (sgd: Sgd, v: tf.Variable, from: number, to: number) => {
@@ -165,7 +155,7 @@ describe('GradientAccumulator', () => {
   const batch = 40;
   const features = 6;
   const classes = 7;
-  const rand = mulberry32(99);
+  const rand = seededUniform(99);
   const xs = Array.from({ length: batch }, () => randomArray(rand, features, 2));
   const ys = Array.from({ length: batch }, () => Math.floor(rand() * classes));
   const w0 = randomArray(rand, features * classes, 0.5);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ialWeight, learningRateAt } from '../../../src-main/engine/schedules';
+import { ialWeight, learningRateAt, runLearningRateAt } from '../../../src-main/engine/schedules';
 import {
   auxWeight,
   fmt,
@@ -95,7 +95,14 @@ describe('schedules agree with the engine', () => {
     expect(pts.slice(0, 3).map((p) => p.weight)).toEqual([0, 0, 0]);
     expect(pts[3]!.weight).toBeCloseTo(0.7, 12);
     expect(pts[4]!.weight).toBeCloseTo(0.7 * Math.exp(-0.5), 12);
-    expect(pts[6]!.lr).toBeCloseTo(0.01 * 0.9 ** 6, 15);
+    // Default: the lr schedule restarts with the main phase (optimizer.lrEpochs 'phase'), as the engine's.
+    expect(pts[6]!.lr).toBeCloseTo(0.01 * 0.9 ** 3, 15);
+    expect(schedulePoints({ ...plan, lrEpochs: 'global' })[6]!.lr).toBeCloseTo(0.01 * 0.9 ** 6, 15);
+    for (const lrEpochs of ['phase', 'global'] as const) {
+      schedulePoints({ ...plan, lrEpochs }).forEach((p) =>
+        expect(p.lr).toBeCloseTo(runLearningRateAt(p.epoch, { baseLr: 0.01, schedule: plan.schedule, pretrainEpochs: 3, lrEpochs }), 15),
+      );
+    }
     const withAux = schedulePoints({ ...plan, withAuxInPretrain: true });
     expect(withAux[1]!.weight).toBeCloseTo(0.7 * Math.exp(-0.5), 12);
     expect(schedulePoints({ ...plan, aux: 'none' }).every((p) => p.weight === 0)).toBe(true);

@@ -12,6 +12,7 @@ import { runConfigSchema } from '../../../src-main/engine/run-config';
 import { createRunFolder, evalFileName, runDir } from '../../../src-main/workspace/runs';
 import { openWorkspace, type Workspace } from '../../../src-main/workspace/workspace';
 import { tempDir } from '../../helpers/tmp';
+import { seededUniform } from '../../helpers/rng';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -171,18 +172,6 @@ const SEEDS = [1, 2];
 const ALPHAS = ['0', '0.4', '0.7'];
 const EPOCHS = 3;
 
-/** mulberry32: a small seeded generator, so the fixture is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Split {
   targets: number[];
   preds: number[];
@@ -219,7 +208,7 @@ function fixture(): FakeRun[] {
     const cell = cellKey({ 'loss.alpha': alpha });
     for (const fold of FOLDS) {
       for (const seed of SEEDS) {
-        const next = rng(1000 * ai + 10 * FOLDS.indexOf(fold) + seed);
+        const next = seededUniform(1000 * ai + 10 * FOLDS.indexOf(fold) + seed);
         const epochs = Array.from({ length: EPOCHS }, (_, e) => ({
           test: split(next, fold, 0.35 + 0.1 * e + 0.05 * ai, alpha === '0.7'),
           validation: alpha === '0' ? split(next, 'set_1', 0.35 + 0.1 * e, false) : null,

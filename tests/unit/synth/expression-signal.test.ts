@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { EMOTIONS, type Emotion } from '../../../src-main/data/synth';
 import { activationAt, faceStateAt, ACTION_UNIT_NAMES, sampleExpressionStyle, sampleTimeline } from '../../../src-main/data/synth/expression';
-import { forkRng } from '../../../src-main/data/synth/prng';
+import { forkRng } from '../../../src-main/data/rng';
 import { faceOutline } from '../../../src-main/data/synth/face/head';
 import { FacePainter } from '../../../src-main/data/synth/face/painter';
 import { RgbCanvas } from '../../../src-main/data/synth/raster/canvas';
@@ -110,7 +110,7 @@ describe('expression timeline', () => {
   it('starts neutral, eases in, holds the apex', () => {
     const rng = forkRng(5, 'test');
     for (let k = 0; k < 50; k++) {
-      const frames = rng.int(12, 40);
+      const frames = rng.intBetween(12, 40);
       const t = sampleTimeline(frames, 'Fear', 0.8, rng);
       expect(activationAt(t, 0)).toBe(0);
       expect(activationAt(t, t.apexFrame)).toBe(1);

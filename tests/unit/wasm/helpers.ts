@@ -2,18 +2,9 @@
 import { tf } from '../../../src-main/engine/tf';
 import { nativeRunner, setNativeKernelsEnabled, setRelaxedSimdEnabled } from '../../../src-main/engine/wasm/native-kernels';
 import type { WasmBackend } from '../../../src-main/engine/wasm/wasm-kernel-composer';
+import { seededUniform } from '../../helpers/rng';
 
-/** mulberry32: a tiny seeded PRNG, so every random shape and value reproduces. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = seededUniform;
 
 export function randomInt(random: () => number, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1));

@@ -4,7 +4,7 @@
  * (eyes near y = -0.15, mouth near y = 0.62, chin near y = 1.15).
  */
 import { mixRgb, rgb255, scaleRgb, type Rgb } from '../raster/canvas';
-import type { Rng } from '../prng';
+import type { Rng } from '../../rng';
 
 export type HairStyle = 'short' | 'long' | 'fringe' | 'bald' | 'curly' | 'bun';
 
@@ -96,41 +96,41 @@ function darkest(a: Rgb, b: Rgb): Rgb {
 }
 
 export function sampleIdentity(rng: Rng): FaceIdentity {
-  const tone = rng.range(0, SKIN_TONES.length - 1);
+  const tone = rng.uniform(0, SKIN_TONES.length - 1);
   const lo = Math.floor(tone);
   const skinBase = mixRgb(SKIN_TONES[lo], SKIN_TONES[Math.min(SKIN_TONES.length - 1, lo + 1)], tone - lo);
   const skin: Rgb = [
-    Math.min(1, skinBase[0] * rng.range(0.97, 1.03)),
-    Math.min(1, skinBase[1] * rng.range(0.97, 1.03)),
-    Math.min(1, skinBase[2] * rng.range(0.96, 1.04)),
+    Math.min(1, skinBase[0] * rng.uniform(0.97, 1.03)),
+    Math.min(1, skinBase[1] * rng.uniform(0.97, 1.03)),
+    Math.min(1, skinBase[2] * rng.uniform(0.96, 1.04)),
   ];
-  const lipTint = mixRgb(skin, rgb255(168, 62, 72), rng.range(0.4, 0.6));
-  const hair = scaleRgb(HAIR_COLOURS[rng.weightedIndex(HAIR_WEIGHTS)], rng.range(0.9, 1.1));
+  const lipTint = mixRgb(skin, rgb255(168, 62, 72), rng.uniform(0.4, 0.6));
+  const hair = scaleRgb(HAIR_COLOURS[rng.weightedIndex(HAIR_WEIGHTS)], rng.uniform(0.9, 1.1));
   const hairStyle = HAIR_STYLES[rng.weightedIndex(HAIR_STYLE_WEIGHTS)];
   const beardRoll = rng.next();
   return {
-    faceWidth: rng.range(0.92, 1.06),
-    jawWidth: rng.range(0.72, 0.92),
-    chinWidth: rng.range(0.22, 0.36),
-    lowerFaceLength: rng.range(0.93, 1.08),
-    foreheadHeight: rng.range(0.95, 1.08),
-    eyeSpacing: rng.range(0.36, 0.44),
-    eyeY: rng.range(-0.2, -0.1),
-    eyeHalfWidth: rng.range(0.17, 0.21),
-    eyeOpenness: rng.range(0.85, 1.15),
-    eyeTilt: rng.range(-0.04, 0.08),
-    browGap: rng.range(0.2, 0.27),
-    browThickness: rng.range(0.07, 0.11),
-    browArch: rng.range(0.02, 0.07),
+    faceWidth: rng.uniform(0.92, 1.06),
+    jawWidth: rng.uniform(0.72, 0.92),
+    chinWidth: rng.uniform(0.22, 0.36),
+    lowerFaceLength: rng.uniform(0.93, 1.08),
+    foreheadHeight: rng.uniform(0.95, 1.08),
+    eyeSpacing: rng.uniform(0.36, 0.44),
+    eyeY: rng.uniform(-0.2, -0.1),
+    eyeHalfWidth: rng.uniform(0.17, 0.21),
+    eyeOpenness: rng.uniform(0.85, 1.15),
+    eyeTilt: rng.uniform(-0.04, 0.08),
+    browGap: rng.uniform(0.2, 0.27),
+    browThickness: rng.uniform(0.07, 0.11),
+    browArch: rng.uniform(0.02, 0.07),
     browRestSlant: rng.normalClamped(0, 0.02, -0.04, 0.04),
-    noseLength: rng.range(0.38, 0.5),
-    noseWidth: rng.range(0.15, 0.2),
-    mouthY: rng.range(0.62, 0.72),
-    mouthHalfWidth: rng.range(0.29, 0.36),
-    upperLipThickness: rng.range(0.06, 0.09),
-    lowerLipThickness: rng.range(0.08, 0.12),
+    noseLength: rng.uniform(0.38, 0.5),
+    noseWidth: rng.uniform(0.15, 0.2),
+    mouthY: rng.uniform(0.62, 0.72),
+    mouthHalfWidth: rng.uniform(0.29, 0.36),
+    upperLipThickness: rng.uniform(0.06, 0.09),
+    lowerLipThickness: rng.uniform(0.08, 0.12),
     mouthRestCurve: rng.normalClamped(0, 0.015, -0.03, 0.03),
-    foldDepth: rng.range(0.05, 0.25),
+    foldDepth: rng.uniform(0.05, 0.25),
     skin,
     lip: lipTint,
     iris: IRIS_COLOURS[rng.weightedIndex(IRIS_WEIGHTS)],
@@ -138,9 +138,9 @@ export function sampleIdentity(rng: Rng): FaceIdentity {
     // Brows are darker than both hair and skin, so they read on every skin tone (and under blond hair).
     brow: darkest(scaleRgb(mixRgb(hair, skin, 0.15), 0.75), scaleRgb(skin, 0.42)),
     hairStyle,
-    hairlineY: rng.range(-0.82, -0.68),
-    beard: beardRoll < 0.08 ? 1 : beardRoll < 0.25 ? rng.range(0.15, 0.45) : 0,
+    hairlineY: rng.uniform(-0.82, -0.68),
+    beard: beardRoll < 0.08 ? 1 : beardRoll < 0.25 ? rng.uniform(0.15, 0.45) : 0,
     glasses: rng.chance(0.1),
-    sizeInFrame: rng.range(0.94, 1.06),
+    sizeInFrame: rng.uniform(0.94, 1.06),
   };
 }
