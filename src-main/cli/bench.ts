@@ -13,15 +13,14 @@
 import { Command, Option } from 'commander';
 import os from 'node:os';
 import { initBackend, type BackendPreference } from '../engine/backend';
-import { crossEntropyPerSample } from '../engine/losses';
+import { auxHeadsLoss, crossEntropyPerSample } from '../engine/losses';
 import { chooseMicroBatch } from '../engine/micro-batch';
 import { createModel, describeModel, isModelName, MODEL_NAMES, type DferModel } from '../engine/models';
 import { GradientAccumulator, Sgd } from '../engine/optimizer';
+import { DEFAULT_AUX_HEAD_WEIGHT } from '../engine/run-config';
 import { tf } from '../engine/tf';
 import { parseIntOption } from './common';
 
-/** IAL-GCA's auxiliary-head weight, the run config's default (official code: 0.05). */
-const AUX_HEAD_WEIGHT = 0.05;
 const MOMENTUM = 0.9;
 const LEARNING_RATE = 1e-3;
 
@@ -255,13 +254,16 @@ class TrainingStep {
     this.input.dispose();
   }
 
-  /** One optimizer step over the effective batch, as the trainer's inner loop. */
-  run(): number {
+  /**
+   * One optimizer step over the effective batch, as the trainer's inner loop. The loss is read with `await
+   * data()`, as the trainer reads it: the webgpu backend in Node has no synchronous read (no OffscreenCanvas).
+   */
+  async run(): Promise<number> {
     const accumulator = new GradientAccumulator();
     let loss = 0;
     for (let start = 0; start < this.effectiveBatch; start += this.microBatch) {
       const n = Math.min(this.microBatch, this.effectiveBatch - start);
-      loss += this.micro(n, this.labels.subarray(start, start + n), accumulator);
+      loss += await this.micro(n, this.labels.subarray(start, start + n), accumulator);
     }
     const grads = accumulator.take();
     this.optimizer.step(grads, LEARNING_RATE);
@@ -269,7 +271,7 @@ class TrainingStep {
     return loss;
   }
 
-  private micro(n: number, labels: Int32Array, accumulator: GradientAccumulator): number {
+  private async micro(n: number, labels: Int32Array, accumulator: GradientAccumulator): Promise<number> {
     const { frames, size } = this.model.options;
     // The last micro-batch of an effective batch may be shorter: only that one is uploaded in the step.
     const xs = n === this.microBatch ? this.input : tf.tensor5d(this.x.subarray(0, n * this.frameFloats), [n, frames, size, size, 3]);
@@ -280,29 +282,30 @@ class TrainingStep {
         const out = this.model.forward(xs, true);
         let total = tf.div(tf.sum(crossEntropyPerSample(out.logits, ys)), effective) as tf.Scalar;
         if (out.auxLogits && out.auxLogits.length > 0) {
-          const perHead = out.auxLogits.map((l) => tf.div(tf.sum(crossEntropyPerSample(l, ys)), effective) as tf.Scalar);
-          total = tf.add(total, tf.mul(tf.addN(perHead), AUX_HEAD_WEIGHT));
+          total = tf.add(total, tf.mul(auxHeadsLoss(out.auxLogits, ys, effective), DEFAULT_AUX_HEAD_WEIGHT));
         }
         return total;
       }, this.model.trainableVariables());
-      const loss = value.dataSync()[0]!;
-      value.dispose();
-      accumulator.add(grads);
-      return loss;
+      return await accumulator.addAfterRead(grads, value, async () => (await value.data())[0]!);
     } finally {
       if (xs !== this.input) xs.dispose();
       ys.dispose();
     }
   }
 
-  /** Eval-mode forward of one micro-batch, no gradients; returns ms. */
-  forward(): number {
+  /** Eval-mode forward of one micro-batch, no gradients, read back asynchronously (as `run`); returns ms. */
+  async forward(): Promise<number> {
     const t0 = performance.now();
-    tf.tidy(() => {
+    const logits = tf.tidy(() => {
       const { logits, auxLogits } = this.model.forward(this.input, false);
-      logits.dataSync();
       auxLogits?.forEach((t) => t.dispose());
+      return logits;
     });
+    try {
+      await logits.data();
+    } finally {
+      logits.dispose();
+    }
     return performance.now() - t0;
   }
 }
@@ -320,7 +323,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   try {
     const effectiveRequested = o.effectiveBatch ?? (o.batch === 'auto' ? undefined : o.batch);
     if (effectiveRequested === undefined) throw new Error('--batch auto needs --effective-batch');
-    const choice = chooseMicroBatch(model, effectiveRequested, o.batch, report.selected);
+    const choice = await chooseMicroBatch(model, effectiveRequested, o.batch, report.selected);
     const step = new TrainingStep(model, optimizer, choice.microBatch, effectiveRequested, o.seed);
     made = step;
     log(`${o.model} on ${report.selected}: micro-batch ${choice.microBatch} (${choice.reason}), effective ${effectiveRequested}, ` +
@@ -328,7 +331,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
 
     for (let i = 0; i < o.warmup; i++) {
       const t0 = performance.now();
-      step.run();
+      await step.run();
       log(`  warm-up ${i + 1}/${o.warmup}: ${(performance.now() - t0).toFixed(0)} ms`);
     }
     const samples: number[] = [];
@@ -337,7 +340,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     let lastLoss = NaN;
     for (let i = 0; i < o.steps; i++) {
       const t0 = performance.now();
-      lastLoss = step.run();
+      lastLoss = await step.run();
       samples.push(performance.now() - t0);
       last = memorySnapshot(o.warmup + i + 1);
       first ??= last;
@@ -350,8 +353,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
 
     let forward: BenchResult['forward'];
     if (o.forward) {
-      step.forward(); // warm-up: eval-mode kernels (batchNorm) are created on first use
-      const fwd = Array.from({ length: Math.max(1, o.steps) }, () => step.forward());
+      await step.forward(); // warm-up: eval-mode kernels (batchNorm) are created on first use
+      const fwd: number[] = [];
+      for (let i = 0; i < Math.max(1, o.steps); i++) fwd.push(await step.forward());
       const ms = median(fwd) / choice.microBatch;
       forward = { msPerClip: ms, samplesMs: fwd, gflopsPerSecond: gflopsPerSecond(info.flopsPerClip, ms) };
     }
@@ -359,8 +363,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     let profile: ProfileSummary | undefined;
     if (o.profile) {
       const t0 = performance.now();
-      const p = await tf.profile(() => {
-        step.run();
+      const p = await tf.profile(async () => {
+        await step.run();
       });
       const stepMs = performance.now() - t0;
       profile = summariseProfile(
@@ -372,8 +376,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     let forwardProfile: ProfileSummary | undefined;
     if (o.profile && o.forward) {
       const t0 = performance.now();
-      const p = await tf.profile(() => {
-        step.forward();
+      const p = await tf.profile(async () => {
+        await step.forward();
       });
       forwardProfile = summariseProfile(
         p.kernels.map((k) => ({ name: k.name, kernelTimeMs: Number(k.kernelTimeMs), inputShapes: k.inputShapes })),
@@ -456,7 +460,7 @@ export function formatBench(r: BenchResult): string {
   return lines.join('\n');
 }
 
-const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 export function registerBenchCommand(program: Command): void {
   program

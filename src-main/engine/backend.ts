@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type { BackendAttempt, BackendName, BackendReport, WebGpuAdapterInfo } from '../api/contract';
 import { tf } from './tf';
 import { registerWasmTrainingKernels } from './wasm';
-import { adapterLabel, ALLOW_SOFTWARE_ENV, probeWebGpu, releaseWebGpu, setWebGpuBackend, softwareAllowedByEnv } from './webgpu';
+import { adapterLabel, ALLOW_SOFTWARE_ENV, probeWebGpu, releaseWebGpu, setWebGpuBackend, softwareAllowedByEnv, webGpuFault } from './webgpu';
 import { nativeKernelModulesValid, nativeKernelsStatus, nativeRunner } from './wasm/native-kernels';
 import type { WasmBackend } from './wasm/wasm-kernel-composer';
 import { defaultWasmThreads, MAX_WASM_THREADS, registerThreadedWasmFactory } from './wasm-threads';
@@ -70,6 +70,11 @@ export interface BackendOptions {
 }
 
 export function initBackend(preference: BackendPreference = 'auto', options: BackendOptions = {}): Promise<BackendReport> {
+  if (webGpuFault() !== null) {
+    // The device had a fault (a run failed with it): the next run starts on a fresh device.
+    releaseWebGpu();
+    cached = null;
+  }
   if (cached && cachedPreference === preference) return cached;
   cachedPreference = preference;
   cached = selectBackend(preference, options.threads ?? defaultWasmThreads());

@@ -44,6 +44,29 @@ function logBaseDivisor(base: LogBase): number {
   return base === '10' ? Math.LN10 : 1;
 }
 
+/**
+ * Throws a RangeError naming the first label outside [0, numClasses): an out-of-range label would one-hot to
+ * an all-zero row and silently contribute zero loss. For host-side label arrays (the trainer checks each
+ * micro-batch's labels here before they become a tensor).
+ */
+export function assertLabelsInRange(values: ArrayLike<number>, numClasses: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= numClasses) {
+      throw new RangeError(`label ${v} at row ${i} is outside [0, ${numClasses})`);
+    }
+  }
+}
+
+/**
+ * Backends whose tensors can be read synchronously in this process. webgpu cannot: tfjs-backend-webgpu's
+ * readSync goes through an OffscreenCanvas, which Node lacks, so a label tensor already on the GPU is
+ * checked by the trainer on its host array (assertLabelsInRange) and, in the graph, by `labelGuard`.
+ */
+function canReadSync(): boolean {
+  return tf.getBackend() !== 'webgpu';
+}
+
 function assertLogitsAndLabels(logits: tf.Tensor2D, labels: tf.Tensor1D): void {
   if (logits.rank !== 2) throw new Error(`logits must be [batch, classes], got shape [${logits.shape}]`);
   if (labels.rank !== 1) throw new Error(`labels must be [batch], got shape [${labels.shape}]`);
@@ -52,13 +75,17 @@ function assertLogitsAndLabels(logits: tf.Tensor2D, labels: tf.Tensor1D): void {
   if (labels.shape[0] !== batch) {
     throw new Error(`labels have ${labels.shape[0]} entries but logits have ${batch} rows`);
   }
-  // Out-of-range labels would one-hot to an all-zero row and silently contribute zero loss.
-  const values = labels.dataSync();
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] < 0 || values[i] >= numClasses) {
-      throw new RangeError(`label ${values[i]} at row ${i} is outside [0, ${numClasses})`);
-    }
-  }
+  if (canReadSync()) assertLabelsInRange(labels.dataSync(), numClasses);
+}
+
+/**
+ * 0 per clip whose one-hot target row has its 1, NaN where the label was out of range (an all-zero row). Added
+ * to every per-clip loss, so an out-of-range label that no host-side check saw makes the loss non-finite,
+ * which fails the run (failure-watch's assertFiniteLoss), instead of silently contributing zero. Shape [B].
+ */
+function labelGuard(target: tf.Tensor2D): tf.Tensor1D {
+  const hits = tf.sum(target, 1);
+  return tf.where(tf.greater(hits, 0.5), tf.zerosLike(hits), tf.fill(hits.shape, NaN)) as tf.Tensor1D;
 }
 
 /** One-hot float masks of the target class t and of the strongest non-target class m, both [B, C]. */
@@ -77,11 +104,21 @@ function pick(values: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor1D {
 }
 
 /** Cross-entropy per clip, -ln p_t, from a log-softmax (stable for large logits). Shape [B]. */
+/**
+ * IAL-GCA's auxiliary heads: the sum over heads of each head's plain cross-entropy, summed over the clips
+ * and divided by `denominator` (the effective batch, as the main loss is). The caller weights it (the
+ * official code uses 0.05, `auxHeadWeight`).
+ */
+export function auxHeadsLoss(auxLogits: readonly tf.Tensor2D[], labels: tf.Tensor1D, denominator: number): tf.Scalar {
+  const perHead = auxLogits.map((l) => tf.div(tf.sum(crossEntropyPerSample(l, labels)), denominator) as tf.Scalar);
+  return perHead.length === 1 ? perHead[0]! : (tf.addN(perHead) as tf.Scalar);
+}
+
 export function crossEntropyPerSample(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
     assertLogitsAndLabels(logits, labels);
     const target = tf.cast(tf.oneHot(labels, logits.shape[1]), 'float32') as tf.Tensor2D;
-    return tf.neg(pick(tf.logSoftmax(logits) as tf.Tensor2D, target));
+    return tf.add(tf.neg(pick(tf.logSoftmax(logits) as tf.Tensor2D, target)), labelGuard(target)) as tf.Tensor1D;
   });
 }
 
@@ -95,7 +132,7 @@ export function ialPerSample(logits: tf.Tensor2D, labels: tf.Tensor1D, logBase: 
     assertLogitsAndLabels(logits, labels);
     const { target, rival } = targetAndRivalMasks(logits, labels);
     const margin = tf.sub(pick(logits, rival), pick(logits, target));
-    return tf.div(tf.softplus(margin), logBaseDivisor(logBase)) as tf.Tensor1D;
+    return tf.add(tf.div(tf.softplus(margin), logBaseDivisor(logBase)), labelGuard(target)) as tf.Tensor1D;
   });
 }
 
@@ -141,7 +178,7 @@ export function ialStarPerSample(logits: tf.Tensor2D, labels: tf.Tensor1D, optio
     const gap = probabilityGap(logits, target, rival);
     const measured = options.signed ? gap : tf.abs(gap);
     const clamped = tf.maximum(measured, eps);
-    return tf.div(tf.neg(tf.log(clamped)), logBaseDivisor(options.logBase ?? 'e')) as tf.Tensor1D;
+    return tf.add(tf.div(tf.neg(tf.log(clamped)), logBaseDivisor(options.logBase ?? 'e')), labelGuard(target)) as tf.Tensor1D;
   });
 }
 

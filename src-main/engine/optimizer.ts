@@ -115,6 +115,15 @@ export class Sgd {
   }
 
   /**
+   * getState for any backend: each buffer is first read with the asynchronous data(), which caches its
+   * values on the host, so getState's dataSync needs no synchronous GPU read (webgpu in Node has none).
+   */
+  async readState(): Promise<SgdState> {
+    await Promise.all([...this.buffers.values()].map((b) => b.data()));
+    return this.getState();
+  }
+
+  /**
    * Restores a checkpoint made by `getState` on an optimizer over the same variables. Throws (and changes
    * nothing) if the hyper-parameters differ, a buffer names an unknown variable, or a shape differs.
    */
@@ -188,6 +197,25 @@ export class GradientAccumulator {
       this.sums.set(name, next);
     }
     this.count++;
+  }
+
+  /**
+   * A micro-batch's step on a backend that reads asynchronously (webgpu): `read` reads its loss values,
+   * where a GPU fault surfaces. Only after a good read are the gradients added; after a failed one they are
+   * disposed and the error rethrown. `value` (the loss tensor) is disposed either way.
+   */
+  async addAfterRead<T>(gradients: tf.NamedTensorMap, value: tf.Tensor, read: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await read();
+    } catch (err) {
+      Object.values(gradients).forEach((g) => g.dispose());
+      throw err;
+    } finally {
+      value.dispose();
+    }
+    this.add(gradients);
+    return result;
   }
 
   /** Micro-batches added since the last `take`/`reset`. */

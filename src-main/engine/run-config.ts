@@ -9,6 +9,9 @@ import { DEFAULT_LR_EPOCHS, ialDecaySchema, lrEpochsSchema, lrScheduleSchema } f
 export const MODEL_NAMES = ['small', 'former-dfer', 'ial-gca'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
+/** IAL-GCA's auxiliary-head weight, as in the official code. */
+export const DEFAULT_AUX_HEAD_WEIGHT = 0.05;
+
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 export const DEFAULT_IAL_STAR_EPS = 1e-6;
@@ -96,7 +99,7 @@ export const runConfigSchema = z.strictObject({
   }),
   loss: lossConfigSchema,
   /** Weight of the cross-entropy on IAL-GCA's auxiliary heads (official code: 0.05). Ignored by other models. */
-  auxHeadWeight: z.number().finite().min(0).max(10).default(0.05),
+  auxHeadWeight: z.number().finite().min(0).max(10).default(DEFAULT_AUX_HEAD_WEIGHT),
   pretrain: z
     .strictObject({
       /** Epochs on a class-balanced subset before the main phase (paper: 5, 10, 15; best 10). */

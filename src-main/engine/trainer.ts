@@ -1,37 +1,36 @@
 /**
- * The training loop of one run: pretraining on a class-balanced subset (optional), then the main phase;
- * each step accumulates micro-batch gradients up to the effective batch and takes one SGD step; each epoch
- * is evaluated, recorded (eval file, predictions, checkpoint, then the metrics line) and reported.
+ * One run, from its folder to its end. A run is: set-up (backend, data, model, resume) → epochs, each
+ * trained (train-epoch.ts), evaluated when due, and recorded (run-recorder.ts, the only writer of the run's
+ * files) → the summary. Pretraining on a class-balanced subset (optional) comes before the main phase.
  *
  * A run resumes from its last checkpoint; a crash loses at most the epoch in progress.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { checkDataset } from '../data/check';
 import { createClipLoader, type ClipLoader } from '../data/loader';
 import { applyDatasetPolicy } from '../data/policy';
 import { openDataset } from '../data/open-dataset';
-import { writeJsonAtomic } from '../workspace/atomic';
+import { epochNumber } from '../../src-shared/epochs';
 import { getDataset } from '../workspace/dataset-store';
-import type { EvalSummary, MetricRecord, ResolvedRunConfig, RunProgress, RunStatus, TrainTerms } from '../workspace/run-records';
-import { appendMetric, completeConfig, evalFileName, readConfig, readMetrics, readStatus, runDir, writeStatus } from '../workspace/runs';
+import type { MetricRecord, ResolvedRunConfig, RunProgress, RunStatus } from '../workspace/run-records';
+import { readConfig, readStatus, runDir } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
 import { acquireRunLock, type RunLock } from '../workspace/locks';
 import { initBackend } from './backend';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { crashPoint, stallPoint } from './crash-points';
+import { crashPoint } from './crash-points';
 import { evaluationRecords, predictProbabilities } from './evaluate';
-import { assertFiniteLoss, RunFailure, watchForBackendFailures } from './failure-watch';
-import { auxWeightAt, computeLossTerms, crossEntropyPerSample } from './losses';
-import { summariseEpochs } from './metrics';
+import { RunFailure, watchForBackendFailures } from './failure-watch';
 import { chooseMicroBatch } from './micro-batch';
 import { createModel, type DferModel } from './models';
-import { GradientAccumulator, Sgd } from './optimizer';
+import { Sgd } from './optimizer';
 import { WATCHDOG_DEFAULTS, type RunConfig } from './run-config';
+import { RunRecorder } from './run-recorder';
 import { findSplit, runParts, type RunParts } from './run-setup';
-import { runLearningRateAt } from './schedules';
-import { tf } from './tf';
+import { makePlan, Pace, phaseOf, RunCancelled, trainEpoch, type EpochContext } from './train-epoch';
+import { checkWebGpu, explainWebGpuFailure } from './webgpu';
 import { Watchdog } from './watchdog';
+
+export { RunCancelled } from './train-epoch';
 
 export interface RunHooks {
   signal?: AbortSignal;
@@ -62,105 +61,6 @@ export class Preempted extends Error {
   }
 }
 
-export class RunCancelled extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'RunCancelled';
-  }
-}
-
-/** Seconds-per-clip pace, smoothed, for the ETA. */
-class Pace {
-  private perClip: number | null = null;
-  update(seconds: number, clips: number): void {
-    if (clips <= 0) return;
-    const sample = seconds / clips;
-    this.perClip = this.perClip === null ? sample : 0.8 * this.perClip + 0.2 * sample;
-  }
-  get value(): number | null {
-    return this.perClip;
-  }
-}
-
-function lossConfigFor(config: RunConfig, phase: 'pretrain' | 'main') {
-  const auxOn = phase === 'main' || config.pretrain.withAuxLoss;
-  return auxOn ? config.loss : { ...config.loss, aux: 'none' as const };
-}
-
-interface StepResult {
-  total: number;
-  ce: number;
-  aux: number;
-  auxHeads: number;
-}
-
-/** One micro-batch: forward, loss (scaled to the effective batch), gradients added to the accumulator. */
-function microStep(
-  model: DferModel,
-  x: Float32Array,
-  labels: Int32Array,
-  n: number,
-  effective: number,
-  config: RunConfig,
-  phase: 'pretrain' | 'main',
-  phaseEpoch: number,
-  accumulator: GradientAccumulator,
-): StepResult {
-  const { frames, size } = config.model;
-  const xs = tf.tensor5d(x, [n, frames, size, size, 3]);
-  const ys = tf.tensor1d(labels, 'int32');
-  let ce: tf.Scalar | null = null;
-  let aux: tf.Scalar | null = null;
-  let heads: tf.Scalar | null = null;
-  try {
-    const { value, grads } = tf.variableGrads(() => {
-      const out = model.forward(xs, true);
-      const terms = computeLossTerms(out.logits, ys, lossConfigFor(config, phase), phaseEpoch, { denominator: effective });
-      ce = tf.keep(terms.ce);
-      aux = tf.keep(terms.aux);
-      let total: tf.Scalar = terms.total;
-      if (out.auxLogits && out.auxLogits.length > 0 && config.auxHeadWeight > 0) {
-        // IAL-GCA's auxiliary heads: plain CE each, weighted (official code: 0.05), same batch scaling.
-        const perHead = out.auxLogits.map((l) => tf.div(tf.sum(crossEntropyPerSample(l, ys)), effective) as tf.Scalar);
-        const h = perHead.length === 1 ? perHead[0]! : (tf.addN(perHead) as tf.Scalar);
-        heads = tf.keep(h);
-        total = tf.add(total, tf.mul(h, config.auxHeadWeight));
-      }
-      return total;
-    }, model.trainableVariables());
-    const result: StepResult = {
-      total: value.dataSync()[0]!,
-      ce: (ce as tf.Scalar | null)?.dataSync()[0] ?? 0,
-      aux: (aux as tf.Scalar | null)?.dataSync()[0] ?? 0,
-      auxHeads: (heads as tf.Scalar | null)?.dataSync()[0] ?? 0,
-    };
-    value.dispose();
-    accumulator.add(grads);
-    return result;
-  } finally {
-    xs.dispose();
-    ys.dispose();
-    (ce as tf.Scalar | null)?.dispose();
-    (aux as tf.Scalar | null)?.dispose();
-    (heads as tf.Scalar | null)?.dispose();
-  }
-}
-
-interface Plan {
-  total: number;
-  pretrainEpochs: number;
-  evalDue(epoch: number): boolean;
-}
-
-function makePlan(config: RunConfig): Plan {
-  const total = config.pretrain.epochs + config.epochs;
-  return {
-    total,
-    pretrainEpochs: config.pretrain.epochs,
-    evalDue: (epoch) => epoch === total - 1 || (epoch + 1) % config.evalEvery === 0,
-  };
-}
-
 /**
  * Runs (or resumes) a run to its end, holding the run's lock throughout. Returns the final status; never
  * throws for a run failure. Throws RunLockedError (naming the holder) when another live process trains it,
@@ -176,131 +76,195 @@ export async function executeRun(ws: Workspace, runId: string, hooks: RunHooks =
   }
 }
 
-async function executeLocked(ws: Workspace, runId: string, dir: string, lock: RunLock, hooks: RunHooks): Promise<RunStatus> {
-  let resolved = await readConfig(dir);
-  const config = resolved.config;
-  const previous = await readStatus(dir);
-  if (previous.state === 'done') throw new RunFailure(`run ${runId} is already done`);
-  const startedAt = new Date().toISOString();
-  const base = { pid: process.pid, host: os.hostname(), startedAt };
-  const plan = makePlan(config);
-  let lastProgress: RunProgress | undefined;
-  let lastStatusWrite = 0;
-  const status = (extra: Partial<RunStatus> & Pick<RunStatus, 'state'>): RunStatus => ({ ...base, updatedAt: new Date().toISOString(), ...extra });
-  // Status writes go through one chain: a throttled 'running' update still in flight must never land
-  // after (and overwrite) the final 'done'/'failed' status.
-  let statusChain: Promise<void> = Promise.resolve();
-  const queueStatus = (next: RunStatus): Promise<void> => {
-    statusChain = statusChain.then(() => writeStatus(dir, next)).catch(() => undefined);
-    return statusChain;
-  };
-  await queueStatus(status({ state: 'running' }));
-  const log = (line: string) => hooks.onLog?.(line);
+/** What set-up hands to the epochs. */
+interface Prepared {
+  resolved: ResolvedRunConfig;
+  parts: RunParts;
+  model: DferModel;
+  optimizer: Sgd;
+  microBatch: number;
+}
 
+/** Everything an epoch of this run uses, for the functions below. */
+interface Training extends EpochContext {
+  ws: Workspace;
+  runId: string;
+  resolved: ResolvedRunConfig;
+  parts: RunParts;
+  hooks: RunHooks;
+  recorder: RunRecorder;
+  loaders: { main: ClipLoader; pretrain: ClipLoader | null };
+  evalPace: Pace;
+  watchdog: Watchdog;
+  log(line: string): void;
+}
+
+async function executeLocked(ws: Workspace, runId: string, dir: string, lock: RunLock, hooks: RunHooks): Promise<RunStatus> {
+  const resolved = await readConfig(dir);
+  if ((await readStatus(dir)).state === 'done') throw new RunFailure(`run ${runId} is already done`);
+  const recorder = new RunRecorder(dir);
+  await recorder.started();
+  const log = (line: string) => hooks.onLog?.(line);
   const watch = watchForBackendFailures();
-  // Runs created before the watchdog existed have no `watchdog` in their config.json.
-  const watchdogConfig = config.watchdog ?? WATCHDOG_DEFAULTS;
-  const watchdog = new Watchdog({
-    runId,
-    statusFile: path.join(dir, 'status.json'),
-    stallSeconds: watchdogConfig.stallSeconds,
-    floorSeconds: watchdogConfig.floorSeconds,
-  });
+  const watchdog = createWatchdog(runId, dir, resolved.config);
   const guard = (activity: string) => {
     if (lock.isCompromised()) throw new LockLost(new Error('lock compromised'));
     watchdog.beat(activity);
   };
-  let model: DferModel | null = null;
-  let optimizer: Sgd | null = null;
-  let currentEpoch = -1;
+  const checkBackend = () => {
+    watch.check();
+    checkWebGpu();
+  };
+  let prepared: Prepared | null = null;
+  let current = { epoch: -1 };
   try {
-    const backend = await initBackend(config.backend, { threads: config.threads });
-    const chosen = backend.attempts.find((a) => a.ok)!;
-    log(`backend: ${backend.selected} (${chosen.reason})`);
-
-    const entry = await getDataset(ws, resolved.dataset.id);
-    const index = await openDataset(entry.spec);
-    if (index.labels.join('\u0001') !== resolved.dataset.labels.join('\u0001')) {
-      throw new RunFailure(`the label map of dataset '${entry.id}' changed since the run was created (${resolved.dataset.labels.join(', ')} -> ${index.labels.join(', ')})`);
+    prepared = await setUp(ws, resolved, recorder, log);
+    const startEpoch = await resume(prepared, recorder, log);
+    const run = training(ws, runId, prepared, { recorder, hooks, log, guard, watchdog, checkBackend });
+    current = run.current;
+    watchdog.arm();
+    log(describeWatchdog(resolved.config.watchdog ?? WATCHDOG_DEFAULTS));
+    for (let epoch = startEpoch; epoch < run.plan.total; epoch++) await runEpoch(run, epoch);
+    await finish(run);
+    return await recorder.ended('done');
+  } catch (err) {
+    if (err instanceof LockLost || lock.isCompromised()) {
+      // Another process owns the run's files now: write nothing more.
+      const lost = err instanceof LockLost ? err : new LockLost(err as Error);
+      log(`error: ${lost.message}`);
+      return recorder.unwritten('failed', lost.message);
     }
-    // Every frame of the clips this run reads is checked for a complete JPEG (its end marker): cheap, and a
-    // truncated frame is found before it costs the run an epoch.
-    const runSplit = findSplit(index, config.dataset.split);
-    const check = await checkDataset(index, { frames: config.model.frames, content: 'ends', contentClips: [...runSplit.train, ...runSplit.test] });
-    const policy = applyDatasetPolicy(index, check, config.dataset.policy);
-    if (!policy.ok) {
-      const first = policy.blocking.slice(0, 5).map((i) => `${i.clipId ? `clip ${i.clipId}: ` : ''}${i.message}`);
-      throw new RunFailure(`${policy.summary}. First problems: ${first.join('; ')}`);
-    }
-    const parts: RunParts = runParts(policy.index, config, new Set(policy.usable.map((c) => c.id)));
-    log(`clips: train ${parts.train.length}, validation ${parts.validation.length}, test ${parts.test.length}, pretrain subset ${parts.pretrain.length}, skipped ${policy.skipped.length}`);
+    return endedBy(err, current.epoch, recorder, hooks, log);
+  } finally {
+    watchdog.stop();
+    watch.stop();
+    prepared?.optimizer.dispose();
+    prepared?.model.dispose();
+  }
+}
 
-    model = createModel(config.model.name, {
-      numClasses: index.labels.length,
-      frames: config.model.frames,
-      size: config.model.size,
-      dropout: config.model.dropout,
-      seed: config.seed,
-    });
-    const micro = chooseMicroBatch(model, config.batchSize, config.microBatch, backend.selected);
+function createWatchdog(runId: string, dir: string, config: ResolvedRunConfig['config']): Watchdog {
+  // Runs created before the watchdog existed have no `watchdog` in their config.json.
+  const w = config.watchdog ?? WATCHDOG_DEFAULTS;
+  return new Watchdog({ runId, statusFile: path.join(dir, 'status.json'), stallSeconds: w.stallSeconds, floorSeconds: w.floorSeconds });
+}
+
+function describeWatchdog(w: RunConfig['watchdog']): string {
+  const limit = w.stallSeconds === 'auto' ? `10x the slowest step, at least ${w.floorSeconds} s` : `${w.stallSeconds} s`;
+  return `stall watchdog: ${limit} without progress; on a stall: ${w.onStall}`;
+}
+
+/** The dataset as the run may use it: label map unchanged, frames checked, the policy applied, the parts cut. */
+async function openRunData(ws: Workspace, resolved: ResolvedRunConfig, log: (line: string) => void): Promise<{ parts: RunParts; numClasses: number; skipped: { id: string; reason: string }[] }> {
+  const config = resolved.config;
+  const entry = await getDataset(ws, resolved.dataset.id);
+  const index = await openDataset(entry.spec);
+  if (index.labels.join('\u0001') !== resolved.dataset.labels.join('\u0001')) {
+    throw new RunFailure(`the label map of dataset '${entry.id}' changed since the run was created (${resolved.dataset.labels.join(', ')} -> ${index.labels.join(', ')})`);
+  }
+  // Every frame of the clips this run reads is checked for a complete JPEG (its end marker): cheap, and a
+  // truncated frame is found before it costs the run an epoch.
+  const runSplit = findSplit(index, config.dataset.split);
+  const check = await checkDataset(index, { frames: config.model.frames, content: 'ends', contentClips: [...runSplit.train, ...runSplit.test] });
+  const policy = applyDatasetPolicy(index, check, config.dataset.policy);
+  if (!policy.ok) {
+    const first = policy.blocking.slice(0, 5).map((i) => `${i.clipId ? `clip ${i.clipId}: ` : ''}${i.message}`);
+    throw new RunFailure(`${policy.summary}. First problems: ${first.join('; ')}`);
+  }
+  const parts = runParts(policy.index, config, new Set(policy.usable.map((c) => c.id)));
+  log(`clips: train ${parts.train.length}, validation ${parts.validation.length}, test ${parts.test.length}, pretrain subset ${parts.pretrain.length}, skipped ${policy.skipped.length}`);
+  return { parts, numClasses: index.labels.length, skipped: policy.skipped.map((s) => ({ id: s.id, reason: s.reasons.join('; ') })) };
+}
+
+/** Backend, data, model and micro-batch; what a first start learns is added to config.json. */
+async function setUp(ws: Workspace, resolved: ResolvedRunConfig, recorder: RunRecorder, log: (line: string) => void): Promise<Prepared> {
+  const config = resolved.config;
+  const backend = await initBackend(config.backend, { threads: config.threads });
+  const chosen = backend.attempts.find((a) => a.ok)!;
+  log(`backend: ${backend.selected} (${chosen.reason})`);
+  const { parts, numClasses, skipped } = await openRunData(ws, resolved, log);
+  const { name, frames, size, dropout } = config.model;
+  const model = createModel(name, { numClasses, frames, size, dropout, seed: config.seed });
+  try {
+    const micro = await chooseMicroBatch(model, config.batchSize, config.microBatch, backend.selected);
     log(`micro-batch: ${micro.microBatch} (${micro.reason}); effective batch ${config.batchSize}`);
-
-    const additions = {
-      backend: { selected: backend.selected, reason: chosen.reason },
-      microBatch: micro.microBatch,
-      clips: {
-        train: parts.train.length,
-        validation: parts.validation.length,
-        test: parts.test.length,
-        pretrain: parts.pretrain.length,
-        skipped: policy.skipped.map((s) => ({ id: s.id, reason: s.reasons.join('; ') })),
-      },
-    };
+    const clips = { train: parts.train.length, validation: parts.validation.length, test: parts.test.length, pretrain: parts.pretrain.length, skipped };
+    let next = resolved;
     if (resolved.backend === undefined) {
-      resolved = await completeConfig(dir, additions);
+      next = await recorder.completeConfig({ backend: { selected: backend.selected, reason: chosen.reason }, microBatch: micro.microBatch, clips });
     } else if (resolved.backend.selected !== backend.selected || resolved.microBatch !== micro.microBatch) {
       log(`note: resumed on ${backend.selected} with micro-batch ${micro.microBatch}; the run started on ${resolved.backend.selected} with ${resolved.microBatch}`);
     }
+    const optimizer = new Sgd(model.namedTrainableVariables(), { momentum: config.optimizer.momentum, weightDecay: config.optimizer.weightDecay });
+    return { resolved: next, parts, model, optimizer, microBatch: micro.microBatch };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
 
-    optimizer = new Sgd(model.namedTrainableVariables(), { momentum: config.optimizer.momentum, weightDecay: config.optimizer.weightDecay });
-    let startEpoch = 0;
-    const existing = await readMetrics(dir);
-    const checkpoint = await loadCheckpoint(dir);
-    if (checkpoint) {
-      model.setWeights(checkpoint.weights);
-      checkpoint.weights.forEach((t) => t.dispose());
-      optimizer.setState(checkpoint.optimizer);
-      startEpoch = checkpoint.state.epoch + 1;
-      // The checkpoint is written before its metrics line; a crash between the two leaves the line out.
-      const line = checkpoint.state.metric as MetricRecord | undefined;
-      if (line && !existing.some((m) => m.epoch === line.epoch)) await appendMetric(dir, line);
-      log(`resumed from the checkpoint of epoch ${checkpoint.state.epoch}`);
-    } else if (existing.length > 0) {
-      throw new RunFailure(`metrics.jsonl has ${existing.length} epoch(s) but there is no checkpoint to resume from`);
-    }
+/** Loads the last checkpoint into the model and optimizer; returns the epoch to start from. */
+async function resume(prepared: Prepared, recorder: RunRecorder, log: (line: string) => void): Promise<number> {
+  const { checkpoint, metricLines } = await recorder.restore();
+  if (!checkpoint) {
+    if (metricLines > 0) throw new RunFailure(`metrics.jsonl has ${metricLines} epoch(s) but there is no checkpoint to resume from`);
+    return 0;
+  }
+  prepared.model.setWeights(checkpoint.weights);
+  checkpoint.weights.forEach((t) => t.dispose());
+  prepared.optimizer.setState(checkpoint.optimizer);
+  log(`resumed from the checkpoint of epoch ${epochNumber(checkpoint.state.epoch)}`);
+  return checkpoint.state.epoch + 1;
+}
 
-    const loaderFor = (clips: RunParts['train']): ClipLoader =>
-      createClipLoader({
-        clips,
-        frames: config.model.frames,
-        size: config.model.size,
-        training: true,
-        augment: config.augment.enabled ? config.augment : false,
-        seed: config.seed,
-        batchSize: config.batchSize,
-        cacheDir: ws.cache,
-        cacheKey: resolved.dataset.fingerprint,
-        cacheFill: config.dataset.cacheFill,
-        policy: config.dataset.policy,
-        onBadClip: (s) => log(`skipped clip ${s.id} in epoch ${s.epoch + 1}: ${s.file ?? '(no frames)'}: ${s.reason}`),
-      });
-    const mainLoader = loaderFor(parts.train);
-    const pretrainLoader = parts.pretrain.length > 0 ? loaderFor(parts.pretrain) : null;
-    const trainPace = new Pace();
-    const evalPace = new Pace();
-    const evalClips = parts.test.length + parts.validation.length;
+function loaderFor(ws: Workspace, resolved: ResolvedRunConfig, clips: RunParts['train'], log: (line: string) => void): ClipLoader {
+  const config = resolved.config;
+  return createClipLoader({
+    clips,
+    frames: config.model.frames,
+    size: config.model.size,
+    training: true,
+    augment: config.augment.enabled ? config.augment : false,
+    seed: config.seed,
+    batchSize: config.batchSize,
+    cacheDir: ws.cache,
+    cacheKey: resolved.dataset.fingerprint,
+    cacheFill: config.dataset.cacheFill,
+    policy: config.dataset.policy,
+    onBadClip: (s) => log(`skipped clip ${s.id} in epoch ${epochNumber(s.epoch)}: ${s.file ?? '(no frames)'}: ${s.reason}`),
+  });
+}
 
-    const eta = (epoch: number, clipsLeftThisEpoch: number): number | null => {
+/** The epochs' context: loaders, paces, ETA and progress reports, around what set-up prepared. */
+function training(
+  ws: Workspace,
+  runId: string,
+  prepared: Prepared,
+  about: Pick<Training, 'recorder' | 'hooks' | 'log' | 'guard' | 'watchdog' | 'checkBackend'>,
+): Training & { current: { epoch: number } } {
+  const { resolved, parts } = prepared;
+  const config = resolved.config;
+  const plan = makePlan(config);
+  const trainPace = new Pace();
+  const evalPace = new Pace();
+  const evalClips = parts.test.length + parts.validation.length;
+  return {
+    ...about,
+    ...prepared,
+    ws,
+    runId,
+    config,
+    plan,
+    signal: about.hooks.signal,
+    current: { epoch: -1 },
+    loaders: { main: loaderFor(ws, resolved, parts.train, about.log), pretrain: parts.pretrain.length > 0 ? loaderFor(ws, resolved, parts.pretrain, about.log) : null },
+    evalPace,
+    stepTook(ms, clips) {
+      about.watchdog.step(ms);
+      trainPace.update(ms / 1000, clips);
+    },
+    clipsPerSecond: () => (trainPace.value ? 1 / trainPace.value : null),
+    eta(epoch, clipsLeftThisEpoch) {
       const p = trainPace.value;
       if (p === null) return null;
       let clips = clipsLeftThisEpoch;
@@ -310,215 +274,99 @@ async function executeLocked(ws: Workspace, runId: string, dir: string, lock: Ru
         if (plan.evalDue(e)) evals += evalClips;
       }
       return clips * p + evals * (evalPace.value ?? p / 3);
-    };
-    const report = (progress: RunProgress) => {
-      lastProgress = progress;
-      hooks.onProgress?.(progress);
-      const now = Date.now();
-      if (now - lastStatusWrite > 2000) {
-        lastStatusWrite = now;
-        void queueStatus(status({ state: 'running', progress }));
-      }
-    };
+    },
+    report(progress) {
+      about.recorder.progressed(progress);
+      about.hooks.onProgress?.(progress);
+    },
+  };
+}
 
-    const frameFloats = config.model.frames * config.model.size * config.model.size * 3;
-    watchdog.arm();
-    log(`stall watchdog: ${watchdogConfig.stallSeconds === 'auto' ? `10x the slowest step, at least ${watchdogConfig.floorSeconds} s` : `${watchdogConfig.stallSeconds} s`} without progress; on a stall: ${watchdogConfig.onStall}`);
-    for (let epoch = startEpoch; epoch < plan.total; epoch++) {
-      currentEpoch = epoch;
-      const phase = epoch < plan.pretrainEpochs ? 'pretrain' : 'main';
-      const phaseEpoch = phase === 'pretrain' ? epoch : epoch - plan.pretrainEpochs;
-      const loader = phase === 'pretrain' ? pretrainLoader! : mainLoader;
-      const epochClips = phase === 'pretrain' ? parts.pretrain.length : parts.train.length;
-      const lr = runLearningRateAt(epoch, { baseLr: config.optimizer.lr, schedule: config.optimizer.schedule, pretrainEpochs: plan.pretrainEpochs, lrEpochs: config.optimizer.lrEpochs });
-      const sums = { loss: 0, ce: 0, aux: 0, auxHeads: 0, clips: 0 };
-      const epochStart = performance.now();
-      let batchIndex = 0;
-      let auxWeight = 0;
+/** One epoch: train, evaluate when due, then record (checkpoint, then the metrics line). */
+async function runEpoch(run: Training & { current: { epoch: number } }, epoch: number): Promise<void> {
+  run.current.epoch = epoch;
+  const at = phaseOf(run.plan, run.config, epoch);
+  const loader = at.phase === 'pretrain' ? run.loaders.pretrain! : run.loaders.main;
+  const clips = at.phase === 'pretrain' ? run.parts.pretrain.length : run.parts.train.length;
+  const train = await trainEpoch(run, epoch, at, loader, clips);
+  const record: MetricRecord = { epoch, phase: at.phase, phaseEpoch: at.phaseEpoch, time: new Date().toISOString(), lr: at.lr, train };
+  crashPoint('before-eval', epoch);
+  if (run.plan.evalDue(epoch)) await evaluate(run, record);
+  if (run.hooks.signal?.aborted) throw new RunCancelled();
+  await recordEpoch(run, record);
+  const test = record.test ? ` | test WAR ${(record.test.war * 100).toFixed(2)} UAR ${(record.test.uar * 100).toFixed(2)}` : '';
+  run.log(`epoch ${epoch + 1}/${run.plan.total} (${at.phase}) loss ${train.loss.toFixed(4)}${test}`);
+}
 
-      guard(`epoch ${epoch + 1}/${plan.total} (${phase}): loading batch 1`);
-      for await (const batch of loader.epoch(epoch)) {
-        const effective = batch.ids.length;
-        const accumulator = new GradientAccumulator();
-        const batchTerms = { total: 0, ce: 0, aux: 0, auxHeads: 0 };
-        for (let start = 0; start < effective; start += micro.microBatch) {
-          if (hooks.signal?.aborted) throw new RunCancelled();
-          const n = Math.min(micro.microBatch, effective - start);
-          guard(`epoch ${epoch + 1}/${plan.total} (${phase}), batch ${batchIndex + 1}/${loader.batchesPerEpoch}, clips ${start + 1}-${start + n} of ${effective}: training step`);
-          stallPoint(epoch);
-          const t0 = performance.now();
-          const r = microStep(
-            model,
-            batch.x.subarray(start * frameFloats, (start + n) * frameFloats),
-            batch.labels.subarray(start, start + n),
-            n,
-            effective,
-            config,
-            phase,
-            phaseEpoch,
-            accumulator,
-          );
-          watch.check();
-          assertFiniteLoss(r.total, `epoch ${epoch + 1}/${plan.total}, batch ${batchIndex + 1}`);
-          batchTerms.total += r.total;
-          batchTerms.ce += r.ce;
-          batchTerms.aux += r.aux;
-          batchTerms.auxHeads += r.auxHeads;
-          const stepMs = performance.now() - t0;
-          watchdog.step(stepMs);
-          trainPace.update(stepMs / 1000, n);
-        }
-        guard(`epoch ${epoch + 1}/${plan.total} (${phase}), batch ${batchIndex + 1}/${loader.batchesPerEpoch}: optimizer step`);
-        const grads = accumulator.take();
-        optimizer.step(grads, lr);
-        grads.forEach((g) => g.dispose());
-        // Loss terms are each the batch mean (micro-batches scaled by the effective size): weight by size.
-        sums.loss += batchTerms.total * effective;
-        sums.ce += batchTerms.ce * effective;
-        sums.aux += batchTerms.aux * effective;
-        sums.auxHeads += batchTerms.auxHeads * effective;
-        sums.clips += effective;
-        batchIndex++;
-        auxWeight = auxWeightAt(lossConfigFor(config, phase), phaseEpoch);
-        report({
-          phase,
-          epoch,
-          totalEpochs: plan.total,
-          batch: batchIndex,
-          batches: loader.batchesPerEpoch,
-          etaSeconds: eta(epoch, epochClips - sums.clips),
-          clipsPerSecond: trainPace.value ? 1 / trainPace.value : null,
-          loss: sums.loss / sums.clips,
-        });
-        guard(`epoch ${epoch + 1}/${plan.total} (${phase}): loading batch ${batchIndex + 1}`);
-      }
-      if (sums.clips === 0) throw new RunFailure(`epoch ${epoch + 1}/${plan.total} had no loadable training clips`);
-      const train: TrainTerms = {
-        loss: sums.loss / sums.clips,
-        ce: sums.ce / sums.clips,
-        aux: sums.aux / sums.clips,
-        auxWeight,
-        ...(sums.auxHeads > 0 ? { auxHeads: sums.auxHeads / sums.clips } : {}),
-        clips: sums.clips,
-        seconds: (performance.now() - epochStart) / 1000,
-      };
-
-      const record: MetricRecord = { epoch, phase, phaseEpoch, time: new Date().toISOString(), lr, train };
-      crashPoint('before-eval', epoch);
-      if (plan.evalDue(epoch)) {
-        const parts2: [string, RunParts['test']][] = [['test', parts.test]];
-        if (parts.validation.length > 0) parts2.push(['validation', parts.validation]);
-        for (const [split, clips] of parts2) {
-          const t0 = performance.now();
-          let evalStep = t0;
-          guard(`epoch ${epoch + 1}/${plan.total}: evaluating ${split}, 0/${clips.length} clips`);
-          report({ phase: 'eval', epoch, totalEpochs: plan.total, batch: 0, batches: 1, etaSeconds: eta(epoch, 0), clipsPerSecond: null, loss: null });
-          const probs = await predictProbabilities(model, clips, {
-            frames: config.model.frames,
-            size: config.model.size,
-            batchSize: Math.max(micro.microBatch, 1),
-            cacheDir: ws.cache,
-            cacheKey: resolved.dataset.fingerprint,
-            signal: hooks.signal,
-            onBatch: (done, total) => {
-              const ms = performance.now() - evalStep;
-              evalStep = performance.now();
-              watchdog.step(ms);
-              guard(`epoch ${epoch + 1}/${plan.total}: evaluating ${split}, ${done}/${total} clips`);
-            },
-          });
-          watch.check();
-          evalPace.update((performance.now() - t0) / 1000, clips.length);
-          const out = evaluationRecords(runId, split, epoch, resolved.dataset.labels, probs);
-          if (split === 'test') {
-            await writeJsonAtomic(path.join(dir, 'eval', evalFileName(epoch)), out.record);
-            crashPoint('after-eval-file', epoch);
-            record.test = out.summary;
-          } else {
-            await writeJsonAtomic(path.join(dir, 'eval', `validation-${evalFileName(epoch)}`), out.record);
-            record.validation = out.summary;
-          }
-          await writeJsonAtomic(path.join(dir, 'predictions', `${split}.json`), out.predictions);
-          const history = [...(await readMetrics(dir)), record].filter((m) => m[split as 'test' | 'validation']);
-          const best = summariseEpochs(history.map((m) => ({ epoch: m.epoch, uar: (m[split as 'test' | 'validation'] as EvalSummary).uar })), 'uar');
-          if (best.best?.epoch === epoch) await writeJsonAtomic(path.join(dir, 'predictions', `${split}.best-uar.json`), out.predictions);
-        }
-      }
-      if (hooks.signal?.aborted) throw new RunCancelled();
-      guard(`epoch ${epoch + 1}/${plan.total}: writing the checkpoint`);
-      const weights = model.getWeights();
-      try {
-        await saveCheckpoint(dir, weights, optimizer.getState(), { epoch, metric: record });
-      } finally {
-        weights.forEach((t) => t.dispose());
-      }
-      crashPoint('before-metrics', epoch);
-      guard(`epoch ${epoch + 1}/${plan.total}: appending metrics.jsonl`);
-      await appendMetric(dir, record);
-      hooks.onEpoch?.(record);
-      log(
-        `epoch ${epoch + 1}/${plan.total} (${phase}) loss ${train.loss.toFixed(4)}` +
-          (record.test ? ` | test WAR ${(record.test.war * 100).toFixed(2)} UAR ${(record.test.uar * 100).toFixed(2)}` : ''),
-      );
-    }
-    await mainLoader.flush();
-    await pretrainLoader?.flush();
-    const skippedInTraining = [...mainLoader.skippedClips(), ...(pretrainLoader?.skippedClips() ?? [])].filter(
-      (s, i, all) => all.findIndex((t) => t.id === s.id) === i,
-    );
-    if (skippedInTraining.length > 0) log(`${skippedInTraining.length} clip(s) skipped during training (policy skip-bad): ${skippedInTraining.map((s) => s.id).join(', ')}`);
-    await writeRunSummary(dir, resolved, skippedInTraining.map((s) => ({ id: s.id, file: s.file ?? null, reason: s.reason })));
-    const done = status({ state: 'done', endedAt: new Date().toISOString() });
-    await statusChain;
-    await writeStatus(dir, done);
-    return done;
-  } catch (err) {
-    if (err instanceof LockLost || lock.isCompromised()) {
-      // Another process owns the run's files now: write nothing more.
-      const lost = err instanceof LockLost ? err : new LockLost(err as Error);
-      log(`error: ${lost.message}`);
-      return status({ state: 'failed', reason: lost.message, endedAt: new Date().toISOString() });
-    }
-    const cancelled = err instanceof RunCancelled || hooks.signal?.aborted;
-    const preempted = cancelled && hooks.signal?.reason instanceof Preempted ? hooks.signal.reason : null;
-    const kept = currentEpoch > 0 ? `the checkpoint of epoch ${currentEpoch - 1} is kept` : 'no epoch was completed';
-    const reason = preempted
-      ? `${preempted.message} during epoch ${currentEpoch}; ${kept}, and a resume (a requeued task) continues from it`
-      : cancelled
-        ? `cancelled during epoch ${currentEpoch}; ${kept}`
-        : (err as Error).message;
-    if (!cancelled && !(err instanceof RunFailure)) log(`error: ${(err as Error).stack ?? reason}`);
-    const state = preempted ? 'interrupted' : cancelled ? 'cancelled' : 'failed';
-    if (preempted) log(reason);
-    const final = status({ state, reason, endedAt: new Date().toISOString(), ...(lastProgress ? { progress: lastProgress } : {}) });
-    await statusChain;
-    await writeStatus(dir, final);
-    return final;
-  } finally {
-    watchdog.stop();
-    watch.stop();
-    optimizer?.dispose();
-    model?.dispose();
+/** The test split, and the validation split where there is one; the recorder writes what they give. */
+async function evaluate(run: Training, record: MetricRecord): Promise<void> {
+  const { epoch } = record;
+  const label = `epoch ${epoch + 1}/${run.plan.total}`;
+  const splits: ['test' | 'validation', RunParts['test']][] = [['test', run.parts.test]];
+  if (run.parts.validation.length > 0) splits.push(['validation', run.parts.validation]);
+  for (const [split, clips] of splits) {
+    const t0 = performance.now();
+    let evalStep = t0;
+    run.guard(`${label}: evaluating ${split}, 0/${clips.length} clips`);
+    run.report({ phase: 'eval', epoch, totalEpochs: run.plan.total, batch: 0, batches: 1, etaSeconds: run.eta(epoch, 0), clipsPerSecond: null, loss: null });
+    const probs = await predictProbabilities(run.model, clips, {
+      frames: run.config.model.frames,
+      size: run.config.model.size,
+      batchSize: Math.max(run.microBatch, 1),
+      cacheDir: run.ws.cache,
+      cacheKey: run.resolved.dataset.fingerprint,
+      signal: run.hooks.signal,
+      onBatch: (done, total) => {
+        const ms = performance.now() - evalStep;
+        evalStep = performance.now();
+        run.watchdog.step(ms);
+        run.guard(`${label}: evaluating ${split}, ${done}/${total} clips`);
+      },
+    });
+    run.checkBackend();
+    run.evalPace.update((performance.now() - t0) / 1000, clips.length);
+    await run.recorder.evaluation(split, record, evaluationRecords(run.runId, split, epoch, run.resolved.dataset.labels, probs));
   }
 }
 
-/** summary.json: final and best WAR/UAR with their epochs, said plainly (best-on-test flatters). */
-export async function writeRunSummary(
-  dir: string,
-  resolved: ResolvedRunConfig,
-  skippedInTraining: { id: string; file: string | null; reason: string }[] = [],
-): Promise<void> {
-  const metrics = (await readMetrics(dir)).filter((m) => m.test);
-  if (metrics.length === 0) return;
-  const summarise = (key: 'war' | 'uar', split: 'test' | 'validation') => {
-    const rows = metrics.filter((m) => m[split]).map((m) => ({ epoch: m.epoch, [key]: (m[split] as EvalSummary)[key] }));
-    return rows.length ? summariseEpochs(rows as { epoch: number; war: number }[], key as 'war') : null;
-  };
-  await writeJsonAtomic(path.join(dir, 'summary.json'), {
-    run: resolved.id,
-    note: 'best = the epoch with the highest value on the test fold, which flatters; final = the last epoch. Report final, or best chosen on validation.',
-    test: { war: summarise('war', 'test'), uar: summarise('uar', 'test') },
-    validation: metrics.some((m) => m.validation) ? { war: summarise('war', 'validation'), uar: summarise('uar', 'validation') } : null,
-    skipped: { beforeTraining: resolved.clips?.skipped.length ?? 0, duringTraining: skippedInTraining.length, clips: skippedInTraining },
-  });
+async function recordEpoch(run: Training, record: MetricRecord): Promise<void> {
+  const label = `epoch ${record.epoch + 1}/${run.plan.total}`;
+  run.guard(`${label}: writing the checkpoint`);
+  const weights = run.model.getWeights();
+  try {
+    run.checkBackend();
+    await run.recorder.checkpoint(weights, await run.optimizer.readState(), record);
+  } finally {
+    weights.forEach((t) => t.dispose());
+  }
+  run.guard(`${label}: appending metrics.jsonl`);
+  await run.recorder.metric(record);
+  run.hooks.onEpoch?.(record);
+}
+
+/** After the last epoch: pending cache writes, the clips skipped in training, summary.json. */
+async function finish(run: Training): Promise<void> {
+  const { main, pretrain } = run.loaders;
+  await main.flush();
+  await pretrain?.flush();
+  const skipped = [...main.skippedClips(), ...(pretrain?.skippedClips() ?? [])].filter((s, i, all) => all.findIndex((t) => t.id === s.id) === i);
+  if (skipped.length > 0) run.log(`${skipped.length} clip(s) skipped during training (policy skip-bad): ${skipped.map((s) => s.id).join(', ')}`);
+  await run.recorder.summary(run.resolved, skipped.map((s) => ({ id: s.id, file: s.file ?? null, reason: s.reason })));
+}
+
+/** The final status of a run that did not finish: cancelled, preempted (interrupted) or failed, with why. */
+async function endedBy(err: unknown, epoch: number, recorder: RunRecorder, hooks: RunHooks, log: (line: string) => void): Promise<RunStatus> {
+  const cancelled = err instanceof RunCancelled || hooks.signal?.aborted;
+  const preempted = cancelled && hooks.signal?.reason instanceof Preempted ? hooks.signal.reason : null;
+  // `epoch` is the 0-based index of the epoch in progress; people read 1-based numbers.
+  const kept = epoch > 0 ? `the checkpoint of epoch ${epochNumber(epoch - 1)} is kept` : 'no epoch was completed';
+  const during = epoch >= 0 ? `during epoch ${epochNumber(epoch)}` : 'before its first epoch';
+  const reason = preempted
+    ? `${preempted.message} ${during}; ${kept}, and a resume (a requeued task) continues from it`
+    : cancelled
+      ? `cancelled ${during}; ${kept}`
+      : await explainWebGpuFailure(err);
+  if (!cancelled && !(err instanceof RunFailure)) log(`error: ${(err as Error).stack ?? reason}`);
+  if (preempted) log(reason);
+  return recorder.ended(preempted ? 'interrupted' : cancelled ? 'cancelled' : 'failed', reason, true);
 }

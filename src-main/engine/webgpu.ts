@@ -10,12 +10,20 @@
  * A software adapter (SwiftShader, llvmpipe, a CPU-type device, Dawn's fallback adapter) is only used when
  * the caller allows it: it is correct but far slower than the wasm backend, so it serves tests only.
  *
+ * Faults: WebGPU reports errors asynchronously and tfjs does not look at them, so a shader that fails to
+ * compile, a buffer that cannot be allocated or a lost device would otherwise leave garbage in the tensors.
+ * The device's uncaptured errors (validation, out-of-memory, internal) and its loss are recorded here as the
+ * first fault; `checkWebGpu` throws a WebGpuFault naming it (the trainer calls it after every step, before
+ * the step's numbers are used) and `explainWebGpuFailure` names it when a GPU read failed because of it.
+ * Test-only fault injection: DFER_WEBGPU_INJECT_FAULT (see `INJECT_FAULT_ENV`).
+ *
  * Lifetime: Dawn keeps the process alive while its GPU object is referenced (dawn.node's README), so a probe
  * that does not lead to the backend drops every reference it made (`releaseWebGpu`).
  */
 import { createRequire } from 'node:module';
 import type { WebGpuAdapterInfo } from '../api/contract';
 import { tf } from './tf';
+import { registerWebGpuKernels } from './webgpu-kernels';
 
 const requirePackage = createRequire(import.meta.url);
 
@@ -36,9 +44,20 @@ interface GpuAdapterInfoLike {
   isFallbackAdapter?: boolean;
 }
 type GpuLimitsLike = Record<string, number | undefined>;
+interface GpuErrorLike {
+  message?: string;
+  constructor?: { name?: string };
+}
+interface GpuBufferLike {
+  destroy(): void;
+}
 interface GpuDeviceLike {
   destroy(): void;
   lost: Promise<{ reason?: string; message?: string }>;
+  onuncapturederror: ((event: { error?: GpuErrorLike }) => void) | null;
+  createBuffer(descriptor: { size: number; usage: number }): GpuBufferLike;
+  pushErrorScope(filter: 'validation' | 'out-of-memory' | 'internal'): void;
+  popErrorScope(): Promise<GpuErrorLike | null>;
 }
 interface GpuAdapterLike {
   info?: GpuAdapterInfoLike;
@@ -123,6 +142,8 @@ let probedAdapter: GpuAdapterLike | null = null;
 let probedInfo: WebGpuAdapterInfo | null = null;
 let device: GpuDeviceLike | null = null;
 let deviceLost: string | null = null;
+/** The first fault of the current device, in words (null: none). */
+let fault: string | null = null;
 
 function describeLoadError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
@@ -224,11 +245,19 @@ export async function setWebGpuBackend(): Promise<WebGpuAdapterInfo> {
   const dev = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   device = dev;
   deviceLost = null;
+  fault = null;
+  injection = null;
+  dev.onuncapturederror = (event) => {
+    if (device === dev) recordFault(describeGpuError(event.error));
+  };
   void dev.lost.then((lost) => {
-    if (device === dev) deviceLost = `${lost.reason ?? 'unknown'}: ${lost.message ?? ''}`.trim();
+    if (device !== dev) return; // released on purpose
+    deviceLost = `${lost.reason ?? 'unknown'}: ${lost.message ?? ''}`.trim();
+    recordFault(`the GPU device was lost (${deviceLost})`);
   });
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new pkg.WebGPUBackend(dev as never, adapter.info as never), 3);
+  registerWebGpuKernels();
   const ok = await tf.setBackend('webgpu');
   await tf.ready();
   if (!ok || tf.getBackend() !== 'webgpu') {
@@ -242,6 +271,119 @@ export async function setWebGpuBackend(): Promise<WebGpuAdapterInfo> {
 /** Why the device was lost, if it was (null: not lost, or no device). */
 export function webGpuDeviceLost(): string | null {
   return deviceLost;
+}
+
+/** The adapter of the device tfjs runs on (null: the webgpu backend is not set up). */
+export function webGpuAdapterInUse(): WebGpuAdapterInfo | null {
+  return device ? probedInfo : null;
+}
+
+/** A GPU fault: the run stops with it rather than compute with what the GPU left in its buffers. */
+export class WebGpuFault extends Error {
+  constructor(readonly fault: string) {
+    super(`WebGPU fault: ${fault}; the run stopped rather than use the results of the failed GPU work`);
+    this.name = 'WebGpuFault';
+  }
+}
+
+function recordFault(text: string): void {
+  if (fault === null) fault = text;
+}
+
+/** `GPUOutOfMemoryError: vkAllocateMemory failed ...` as `GPU out of memory: vkAllocateMemory failed ...`. */
+export function describeGpuError(error: GpuErrorLike | undefined): string {
+  const kind = error?.constructor?.name ?? '';
+  const message = String(error?.message ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(0, 3)
+    .join(' ')
+    .slice(0, 400);
+  const what =
+    kind === 'GPUOutOfMemoryError'
+      ? 'GPU out of memory (lower microBatch or the input size)'
+      : kind === 'GPUValidationError'
+        ? 'WebGPU validation error'
+        : kind === 'GPUInternalError'
+          ? 'GPU internal error'
+          : `uncaptured GPU error${kind ? ` (${kind})` : ''}`;
+  return message ? `${what}: ${message}` : what;
+}
+
+/** The first fault of the device in use, if any (null: none, or no device). */
+export function webGpuFault(): string | null {
+  return fault;
+}
+
+/**
+ * Test-only: DFER_WEBGPU_INJECT_FAULT=<kind>[@<n>] makes the n-th call of `checkWebGpu` (default 2; counted
+ * from the first call that sees the value) cause a real GPU fault after its check, so the next step meets it:
+ * - `device-lost`: destroys the device;
+ * - `validation`: creates a buffer with an invalid usage (MAP_READ | STORAGE), a validation error;
+ * - `oom`: allocates buffers of maxBufferSize until the device reports out-of-memory (at most 256).
+ */
+export const INJECT_FAULT_ENV = 'DFER_WEBGPU_INJECT_FAULT';
+export const INJECTABLE_FAULTS = ['device-lost', 'validation', 'oom'] as const;
+export type InjectableFault = (typeof INJECTABLE_FAULTS)[number];
+
+/** The injection being counted: the environment's value it was read from, and the checks seen since. */
+let injection: { raw: string; kind: InjectableFault; at: number; calls: number } | null = null;
+
+function parseInjection(raw: string): { kind: InjectableFault; at: number } {
+  const [kind, at] = raw.split('@');
+  if (!(INJECTABLE_FAULTS as readonly string[]).includes(kind!)) {
+    throw new Error(`${INJECT_FAULT_ENV} must be one of ${INJECTABLE_FAULTS.join(', ')} (optionally @<step>), got '${raw}'`);
+  }
+  const step = at === undefined ? 2 : Number(at);
+  if (!Number.isInteger(step) || step < 1) throw new Error(`${INJECT_FAULT_ENV}: the step after '@' must be a positive integer, got '${at}'`);
+  return { kind: kind as InjectableFault, at: step };
+}
+
+/** Causes a real fault on the device (see INJECT_FAULT_ENV). Exported for tests. */
+export function injectWebGpuFault(kind: InjectableFault): void {
+  const dev = device;
+  if (!dev) throw new Error('no WebGPU device to inject a fault into');
+  const usage = (globalThis as unknown as { GPUBufferUsage: Record<string, number> }).GPUBufferUsage;
+  if (kind === 'device-lost') {
+    dev.destroy();
+  } else if (kind === 'validation') {
+    dev.createBuffer({ size: 16, usage: usage.MAP_READ! | usage.STORAGE! });
+  } else {
+    const size = probedInfo?.limits.maxBufferSize ?? 1024 ** 3;
+    const held: GpuBufferLike[] = [];
+    for (let i = 0; i < 256 && fault === null; i++) held.push(dev.createBuffer({ size, usage: usage.STORAGE! }));
+    held.forEach((b) => b.destroy());
+  }
+}
+
+/**
+ * Throws a WebGpuFault if the device in use has had a fault (a no-op without a webgpu device). The trainer
+ * calls it after each step and before it records or saves anything computed on the GPU.
+ */
+export function checkWebGpu(): void {
+  if (!device) return;
+  if (fault !== null) throw new WebGpuFault(fault);
+  const raw = process.env[INJECT_FAULT_ENV];
+  if (!raw) {
+    injection = null;
+    return;
+  }
+  // Counted from the first check that sees this value (a new value starts a new count).
+  if (injection?.raw !== raw) injection = { raw, ...parseInjection(raw), calls: 0 };
+  if (++injection.calls === injection.at) injectWebGpuFault(injection.kind);
+}
+
+/**
+ * The reason a run failed, naming the GPU fault behind it when there was one: a read from a lost device
+ * fails with an empty message, and Dawn reports the loss a moment later, so this waits briefly for it.
+ */
+export async function explainWebGpuFailure(err: unknown): Promise<string> {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof WebGpuFault || !device) return message;
+  if (fault === null) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (fault === null) return message;
+  return message ? `${new WebGpuFault(fault).message} (then: ${message})` : new WebGpuFault(fault).message;
 }
 
 /**
@@ -259,6 +401,8 @@ export function releaseWebGpu(): void {
     }
   }
   device = null;
+  fault = null;
+  injection = null;
   probedAdapter = null;
   probedInfo = null;
   gpu = null;

@@ -113,8 +113,9 @@ describe('run store: one writer, crash-proof files, no silent stall (real proces
       const resumed = await dfer(['resume', id]);
       expect(resumed.code, resumed.stderr).toBe(0);
       const from = Number(resumed.stderr.match(/resumed from the checkpoint of epoch (\d+)/)?.[1] ?? -1);
-      // The crash came in epoch index 1: the checkpoint of epoch 0 (or of 1, when it was already written) wins.
-      expect(from).toBeGreaterThanOrEqual(point === 'before-metrics' || point === 'mid-metrics-line' ? 1 : 0);
+      // The crash came in epoch 2 (index 1): the checkpoint of epoch 1 (or of 2, when it was already written)
+      // wins. The log counts epochs from 1, as people do.
+      expect(from).toBeGreaterThanOrEqual(point === 'before-metrics' || point === 'mid-metrics-line' ? 2 : 1);
       expectCleanMetrics(id, 3);
       expect(readdirSync(dirOf(id)).filter((n) => n.startsWith('checkpoint'))).toEqual(['checkpoint']);
       expect(statusOf(id).state).toBe('done');
@@ -131,7 +132,8 @@ describe('run store: one writer, crash-proof files, no silent stall (real proces
     expect(readdirSync(dirOf(id)).some((n) => n === 'checkpoint')).toBe(false);
     const resumed = await dfer(['resume', id]);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toContain('resumed from the checkpoint of epoch 2');
+    // The tmp-* checkpoint holds epoch index 2, which the log calls epoch 3.
+    expect(resumed.stderr).toContain('resumed from the checkpoint of epoch 3');
     expectCleanMetrics(id, 4);
     expect(readdirSync(dirOf(id)).filter((n) => n.startsWith('checkpoint'))).toEqual(['checkpoint']);
   });
