@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ClipPredictionReport } from '../../src-main/api/contract';
 import { makeFaceVideo } from '../helpers/face-video';
 import { tempDir } from '../helpers/tmp';
-import { IMAGES, launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
+import { afterFrames, IMAGES, launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
 
 const DFER = path.join(root, 'bin', 'dfer.mjs');
 const CROP = 32;
@@ -248,7 +248,7 @@ describe('Clips in Chromium via web mode, with a fake camera', () => {
     await page.getByText('Import a video file or a folder of frames').click();
     const height = (await page.evaluate('document.documentElement.scrollHeight')) as number;
     await page.setViewportSize({ width: 1440, height: Math.max(1000, height) });
-    await page.waitForTimeout(400);
+    await afterFrames(page);
     await page.screenshot({ path: path.join(IMAGES, 'clips.png') });
     await page.setViewportSize({ width: 1440, height: 1000 });
     expect(existsSync(path.join(IMAGES, 'clips.png'))).toBe(true);

@@ -107,5 +107,14 @@ export async function newRecordingPage(browser: Browser, errors: string[], optio
   return page;
 }
 
+/**
+ * Resolves once the page has drawn `frames` more animation frames: after a viewport change, by then responsive
+ * charts have redrawn at the new size (ResizeObserver reports at the next frame, chart.js redraws at the one
+ * after, without animation). A wait for that event, not a fixed pause.
+ */
+export async function afterFrames(page: Page, frames = 3): Promise<void> {
+  await page.evaluate(`new Promise((resolve) => { let left = ${frames}; const step = () => (left-- > 0 ? requestAnimationFrame(step) : resolve(undefined)); step(); })`);
+}
+
 /** The viewport the documentation screenshots are taken at, with downloads allowed (CSV/PNG/zip exports). */
 export const SCREENSHOT_PAGE = { viewport: { width: 1440, height: 1000 }, acceptDownloads: true } as const;

@@ -278,7 +278,7 @@ describe('charts and run views: ranges, overlaps, phases, collapse, counts, Comp
     expect(await diffRow('config.name').count()).toBe(1);
   });
 
-  it('offers Resume in the Runs list for interrupted and failed runs, and resumes through the same API as Run detail', async () => {
+  it('offers Resume in the Runs list for interrupted and failed runs, and resumes through runs:resume, as Run detail does', async () => {
     await page.goto(`${served.url}#/runs`);
     await expect.poll(() => page.locator('[data-testid="runs-table"] tbody tr[data-run-id]').count(), { timeout: 15_000 }).toBe(ALL.length);
     for (const r of ALL) {
@@ -286,7 +286,11 @@ describe('charts and run views: ranges, overlaps, phases, collapse, counts, Comp
       expect(await row(r.id).getByTestId('resume').count(), r.id).toBe(resumable ? 1 : 0);
     }
     const before = JSON.parse(readFileSync(runFile(FAILED.id, 'status.json'), 'utf8'));
-    await row(FAILED.id).getByTestId('resume').click();
+    const [request] = await Promise.all([
+      page.waitForRequest((r) => decodeURIComponent(new URL(r.url()).pathname) === '/api/runs:resume', { timeout: 15_000 }),
+      row(FAILED.id).getByTestId('resume').click(),
+    ]);
+    expect(request.postDataJSON()).toMatchObject({ id: FAILED.id });
     await expect
       .poll(() => page.locator('main [role="status"]').allTextContents(), { timeout: 15_000 })
       .toContainEqual(expect.stringMatching(new RegExp(`(Resumed|Queued) ${FAILED.name}`)));

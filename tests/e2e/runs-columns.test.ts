@@ -222,6 +222,7 @@ describe('Runs columns, filter, groups and clone; Compare per intensity and fold
       expect(Number(line[col('loss.alpha')])).toBe(f.alpha);
       expect(line[col('study_fold')]).toBe(f.study?.fold ?? '');
       expect(line[col('study_cell')]).toBe(f.study?.cell ?? '');
+      expect(line[col('study_seed')]).toBe(f.study ? String(f.study.seed) : '');
     }
     await page.getByLabel('Group by', { exact: true }).selectOption('none');
   });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Download, Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
-import { IMAGES, launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
+import { afterFrames, IMAGES, launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
 import { readZip } from '../helpers/zip-reader';
 
 const DFER = path.join(root, 'bin', 'dfer.mjs');
@@ -103,7 +103,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
   async function screenshot(file: string) {
     const height = (await page.evaluate('document.documentElement.scrollHeight')) as number;
     await page.setViewportSize({ width: 1440, height: Math.max(900, height) });
-    await page.waitForTimeout(300);
+    await afterFrames(page);
     await page.screenshot({ path: path.join(IMAGES, file) });
     await page.setViewportSize({ width: 1440, height: 1000 });
   }

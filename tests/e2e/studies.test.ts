@@ -12,8 +12,9 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Download, Page } from 'playwright-core';
 import type { StudyDetail, StudyReport } from '../../src-main/api/contract';
+import { fmtComparison } from '../../src-renderer/src/lib/study-report';
 import { tempDir } from '../helpers/tmp';
-import { IMAGES, launchChromium, newRecordingPage, root, SCREENSHOT_PAGE, startServe, type Served } from './harness';
+import { afterFrames, IMAGES, launchChromium, newRecordingPage, root, SCREENSHOT_PAGE, startServe, type Served } from './harness';
 
 const DFER = path.join(root, 'bin', 'dfer.mjs');
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : (v * 100).toFixed(2));
@@ -46,7 +47,7 @@ describe('Studies in Chromium via web mode', () => {
   async function screenshot(file: string) {
     const height = (await page.evaluate('document.documentElement.scrollHeight')) as number;
     await page.setViewportSize({ width: 1440, height: Math.max(1000, height) });
-    await page.waitForTimeout(300);
+    await afterFrames(page);
     await page.screenshot({ path: path.join(IMAGES, file) });
     await page.setViewportSize({ width: 1440, height: 1000 });
   }
@@ -116,7 +117,7 @@ describe('Studies in Chromium via web mode', () => {
     await screenshot('studies-new.png');
   });
 
-  it('creates and runs the study 2 at once and watches the matrix fill in', async () => {
+  it('creates and runs the study (2 runs at once asked) and watches the matrix fill in until all 4 are done', async () => {
     await expect.poll(() => page.getByTestId('create-run-study').isEnabled(), { timeout: 15_000 }).toBe(true);
     await page.getByTestId('create-run-study').click();
     await expect.poll(() => new URL(page.url()).hash, { timeout: 15_000 }).toMatch(/^#\/studies\/(?!new$)[^/]+$/);
@@ -156,6 +157,11 @@ describe('Studies in Chromium via web mode', () => {
       expect(await row.getByTestId('incomplete').count()).toBe(0);
     }
     expect(await page.locator('[data-testid="report-row"][data-cell="loss.alpha=0.3"]').textContent()).toContain('baseline');
+    // Compared with the baseline: the other cell's paired differences, as the report computes them.
+    const other = report.cells.find((c) => c.cell === 'loss.alpha=0.7')!;
+    expect(other.vsBaseline?.uar.n).toBe(2);
+    const deltas = page.locator('[data-testid="report-row"][data-cell="loss.alpha=0.7"] td.delta .d');
+    expect(await deltas.allTextContents()).toEqual([fmtComparison(other.vsBaseline?.war).delta, fmtComparison(other.vsBaseline?.uar).delta]);
     await page.getByTestId('chart-metric-vs-axis').waitFor();
     await screenshot('studies.png');
   });

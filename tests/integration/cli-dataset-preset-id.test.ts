@@ -38,7 +38,7 @@ describe('README dataset ids and the paper presets agree', () => {
     expect(readme).toMatch(/dfer train --preset paper-[a-z0-9-]+ --dataset dfew\b/);
   });
 
-  it('datasets add --kind dfew registers `dfew` (a second copy `dfew-2`), and a paper preset trains on it as is', async () => {
+  it('datasets add --kind dfew registers `dfew` (a second copy `dfew-2`), and a paper preset with no --dataset creates a run on it', async () => {
     const added = await dfer(['--workspace', ws.root, 'datasets', 'add', dfew, '--kind', 'dfew']);
     expect(added.stdout).toContain("registered 'dfew' (dfew at ");
     const second = await dfer(['--workspace', ws.root, 'datasets', 'add', dfew, '--kind', 'dfew']);

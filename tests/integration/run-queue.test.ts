@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../src-main/api/contract';
@@ -63,7 +63,7 @@ describe('run queue with real worker processes', () => {
     expect(bFirst).toBeGreaterThan(aDone);
   });
 
-  it('cancels a running run within one micro-batch, keeping the last checkpoint', async () => {
+  it('cancels a running run promptly (under 20 s on a loaded machine), keeping the last checkpoint', async () => {
     const queue = new RunQueue(ws, events, forkWorker);
     const id = await newRun(50);
     queue.enqueue(id);
@@ -82,8 +82,11 @@ describe('run queue with real worker processes', () => {
     const elapsed = Date.now() - t0;
     const status = await readStatus(runDir(ws, id));
     expect(status.state).toBe('cancelled');
-    expect(status.reason).toMatch(/cancelled during epoch \d+/);
+    expect(status.reason).toMatch(/cancelled during epoch \d+; the checkpoint of epoch \d+ is kept/);
     expect((await readMetrics(runDir(ws, id))).length).toBeLessThan(50);
+    // The checkpoint of a finished epoch is still there, complete, for a resume.
+    const kept = JSON.parse(readFileSync(path.join(runDir(ws, id), 'checkpoint', 'state.json'), 'utf8')) as { epoch: number };
+    expect(kept.epoch).toBeGreaterThanOrEqual(0);
     // A micro-batch of 2 tiny clips takes well under a second; allow for a loaded machine.
     expect(elapsed).toBeLessThan(20_000);
   });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { jobRecords, jobState, localSlurm, requeue, sbatch, scancel, signalBatch, waitForJob } from '../helpers/slurm';
 import { tempDir } from '../helpers/tmp';
 
@@ -12,14 +12,14 @@ if (!slurm.ok) console.warn(`[slurm-smoke] skipped: ${slurm.reason}`);
 const env = slurm.ok ? slurm.env : {};
 const title = slurm.ok ? 'real Slurm (scripts/slurm-local.sh)' : `real Slurm: skipped, ${slurm.reason}`;
 
-/** Poll for a file; true once it exists. */
-async function waitForFile(file: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (existsSync(file)) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return existsSync(file);
+/** Resolves once `file` exists; fails naming it after `timeout` ms. */
+function waitForFile(file: string, timeout = 30_000): Promise<void> {
+  return vi.waitFor(
+    () => {
+      if (!existsSync(file)) throw new Error(`${file} did not appear within ${timeout / 1000} s`);
+    },
+    { timeout, interval: 100 },
+  );
 }
 
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -51,7 +51,7 @@ describe.skipIf(!slurm.ok)(title, () => {
     tmp.cleanup();
   });
 
-  it('runs a throttled 4-task array, every task once', async () => {
+  it('runs a 4-task array submitted with a throttle (%2): every task once, on this host, under the array id', async () => {
     const dir = path.join(tmp.dir, 'array');
     mkdirSync(dir);
     const script = ['#!/bin/bash', `echo "$SLURM_ARRAY_TASK_ID $(hostname -s) $SLURM_ARRAY_JOB_ID" > ${sh(dir)}/task-$SLURM_ARRAY_TASK_ID.txt`].join('\n');
@@ -85,7 +85,7 @@ describe.skipIf(!slurm.ok)(title, () => {
     ].join('\n');
     const id = await sbatch(script, ['--job-name=dfer-smoke-signal', `--output=${dir}/slurm-%j.out`], env);
     submitted.push(id);
-    expect(await waitForFile(path.join(dir, 'started.txt'), 20_000)).toBe(true);
+    await waitForFile(path.join(dir, 'started.txt'));
     const t0 = Date.now();
     await signalBatch(id, 'USR1', env);
     await waitForJob(id, env, 15_000);
@@ -109,7 +109,7 @@ describe.skipIf(!slurm.ok)(title, () => {
     ].join('\n');
     const id = await sbatch(script, ['--job-name=dfer-smoke-requeue', '--requeue', `--output=${dir}/slurm-%j.out`], env);
     submitted.push(id);
-    expect(await waitForFile(path.join(dir, 'first.txt'), 20_000)).toBe(true);
+    await waitForFile(path.join(dir, 'first.txt'));
     await requeue(id, env);
     await waitForJob(id, env, 20_000);
     expect(readFileSync(path.join(dir, 'first.txt'), 'utf8').trim()).toBe('first');

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { workerEntry } from '../../src-main/services/fork-worker';
 import type { StudyReport } from '../../src-main/studies/dto';
 import { studyDetail } from '../../src-main/studies/store';
@@ -213,11 +213,12 @@ describe.skipIf(!slurm.ok)(slurmTitle, () => {
     const runId = detail.matrix[0]!.runId;
     const metricsFile = path.join(ws.runs, runId, 'metrics.jsonl');
     // Mid-run: after the first epoch's line, before the last.
-    const deadline = Date.now() + 240_000;
-    while (!(existsSync(metricsFile) && readFileSync(metricsFile, 'utf8').split('\n').filter(Boolean).length >= 1)) {
-      if (Date.now() > deadline) throw new Error('the task wrote no epoch in 240 s');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await vi.waitFor(
+      () => {
+        if (!existsSync(metricsFile) || readFileSync(metricsFile, 'utf8').split('\n').filter(Boolean).length < 1) throw new Error('the task wrote no epoch in 240 s');
+      },
+      { timeout: 240_000, interval: 200 },
+    );
     await signalBatch(`${jobId}_0`, 'USR1', env);
     await releaseRequeued(`${jobId}_0`, env, 120_000);
     await waitForJob(jobId, env, 400_000);

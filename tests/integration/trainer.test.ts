@@ -67,7 +67,7 @@ describe('training a run in-process (wasm backend)', () => {
     expect(readdirSync(dir).filter((n) => n.includes('.tmp'))).toEqual([]);
   });
 
-  it('runs that differ only in their seed hold out the same validation clips (combinations compare like with like)', async () => {
+  it('runs that differ only in their seed hold out the same validation clips (combinations compare like with like); another validationSeed does not', async () => {
     const parts = async (seed: number, validationSeed?: number) => {
       const { resolved, index } = await resolveRunConfig(ws, {
         name: `holdout ${seed}`,

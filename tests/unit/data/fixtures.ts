@@ -2,15 +2,13 @@
  * Small real datasets on disk for the data tests: real JPEGs (written with sharp) in each exact layout,
  * in a temp folder per test. Frames are tiny (16x16) so the suite stays fast on two cores.
  */
-import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
-import os from 'node:os';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { tempDir as sharedTempDir } from '../../helpers/tmp';
 
-export function tempDir(prefix = 'dfer-data-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+/** The shared temp-folder helper (tests/helpers/tmp.ts), with the data tests' prefix. */
+export const tempDir = (prefix = 'dfer-data-'): ReturnType<typeof sharedTempDir> => sharedTempDir(prefix);
 
 const jpegCache = new Map<string, Buffer>();
 

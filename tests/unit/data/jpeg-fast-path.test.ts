@@ -4,25 +4,24 @@
  * chroma upsampling), and never hides a broken file: truncated JPEGs and other formats go through sharp,
  * which names the file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames, decodeRgb, FrameDecodeError, jpegDecoder, setJpegTurboEnabled } from '../../../src-main/data/frames';
+import { tempDir } from '../../helpers/tmp';
 
-let dir: string;
+const { dir, cleanup } = tempDir('dfer-jpeg-');
 let jpeg: Buffer;
 let png: Buffer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'dfer-jpeg-'));
   const raw = Buffer.alloc(96 * 80 * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 37 + ((i / 240) | 0) * 11) & 255;
   jpeg = await sharp(raw, { raw: { width: 96, height: 80, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
   png = await sharp(raw, { raw: { width: 96, height: 80, channels: 3 } }).png().toBuffer();
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(cleanup);
 afterEach(() => setJpegTurboEnabled(true));
 
 describe('JPEG fast path', () => {

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClipLoader, type ClipBatch, type ClipLoaderOptions } from '../../../src-main/data/loader';
 import type { ClipRecord } from '../../../src-main/data/types';
 import { jpegBytes, tempDir, writeFrames } from './fixtures';
@@ -180,8 +180,8 @@ describe('clip loader', () => {
     const loader = createClipLoader(base(clips, { batchSize: 2 }));
     const it = loader.epoch(0);
     await it.next();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(loader.stats().clipsLoaded).toBe(4);
+    // The generator is suspended at its yield: only the prefetch of batch 2 can load clips 3 and 4 now.
+    await vi.waitFor(() => expect(loader.stats().clipsLoaded).toBe(4), { timeout: 10_000, interval: 20 });
     await it.return(undefined);
   });
 

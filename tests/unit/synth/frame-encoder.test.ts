@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EncodeQueue, encodeJpegFile, type EncodeJob } from '../../../src-main/data/synth/frame-encoder';
+import { tempDir } from '../../helpers/tmp';
 
 /** A fake encoder whose jobs finish when the test says so, in any order. */
 function controllableEncoder() {
@@ -12,6 +12,10 @@ function controllableEncoder() {
   return { pending, encode };
 }
 
+/**
+ * One turn of the event loop (not a timed wait): every promise already settled has run its callbacks. Used to
+ * show that something did not happen yet, and to let a finished job's callbacks run before the next step.
+ */
 const tick = () => new Promise((r) => setTimeout(r, 0));
 const job = (pixels: Uint8Array = new Uint8Array(3), file = 'x'): EncodeJob => ({ pixels, size: 1, quality: 90, path: file });
 
@@ -57,8 +61,8 @@ describe('EncodeQueue', () => {
 });
 
 describe('encodeJpegFile', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dfer-jpeg-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const { dir, cleanup } = tempDir('dfer-jpeg-');
+  afterAll(cleanup);
 
   it('writes a JPEG of the raw pixels and hands the buffer back', async () => {
     const pixels = new Uint8Array(16 * 16 * 3).fill(200);

@@ -2,16 +2,17 @@
  * End-to-end generation of the tiny set: layout, label files, determinism, cancellation, overwrite rules.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, promises as fs, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DFEW_LAYOUT, EMOTIONS, FOLD_COUNT, generateSyntheticDfew, intensityBinOf, type GenerateSyntheticDfewResult } from '../../../src-main/data/synth';
+import { tempDir } from '../../helpers/tmp';
 
 const FRAME_SIZE = 48;
-const work = mkdtempSync(path.join(os.tmpdir(), 'dfer-synth-test-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const tmp = tempDir('dfer-synth-test-');
+const work = tmp.dir;
+afterAll(() => tmp.cleanup());
 
 /** Hash of every file (relative path and bytes), in path order. */
 function hashTree(root: string): string {

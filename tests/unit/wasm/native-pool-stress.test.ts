@@ -17,12 +17,12 @@
  * Sizes are for ~20 s on 2 cores; with 8 threads on 2 cores every round is a round of context switches.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../helpers/tmp';
 
 const STALL_MS = 10_000;
 const DEADLINE_MS = 45_000;
@@ -45,21 +45,19 @@ interface Result {
   traps: { worker: number; own: number; expectedWorker: number; expectedOwn: number; unexpected: string[] };
 }
 
-let dir = '';
+let tmp: ReturnType<typeof tempDir> | undefined;
 let poolModule = '';
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'native-pool-stress-'));
-  poolModule = join(dir, 'native-pool.cjs');
+  tmp = tempDir('native-pool-stress-');
+  poolModule = join(tmp.dir, 'native-pool.cjs');
   const { outputText } = ts.transpileModule(readFileSync(SOURCE, 'utf8'), {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
   });
   writeFileSync(poolModule, outputText);
 });
 
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tmp?.cleanup());
 
 /** Runs one case in a child process; rejects when it stalls, passes the deadline or fails. */
 function stress(config: Config): Promise<Result> {
