@@ -12,7 +12,7 @@ import { EventBus } from './api/events';
 import { createHandlers, systemInfo, type Services } from './api/handlers';
 import type { SystemInfo, WebGpuAdapterInfo } from './api/contract';
 import type { BackendPreference } from './engine/backend';
-import { BACKEND_CHOICES } from './engine/run-config';
+import { BACKEND_CHOICES } from '../src-shared/run-config';
 import { registerBenchCommand } from './cli/bench';
 import { registerClipCommands } from './cli/clips';
 import { registerDatasetCommands } from './cli/datasets';

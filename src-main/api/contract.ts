@@ -11,18 +11,19 @@
  */
 import { z } from 'zod';
 import type { CombinationEvaluation, CombinationTestReport } from '../engine/combine';
-import { runConfigSchema } from '../engine/run-config';
+import { runConfigSchema } from '../../src-shared/run-config';
 import type { EvalRecord, MetricRecord, PredictionsRecord, ResolvedRunConfig, RunProgress, RunStatus, RunSummary } from '../workspace/run-records';
 import { studyCreateInputSchema, studyExtendInputSchema, STUDY_ID_PATTERN } from '../studies/spec';
 import { REPORT_FIGURES, REPORT_FORMATS, type StudyDetail, type StudyPreview, type StudyReport, type StudySummary, type StudyTemplateDto } from '../studies/dto';
 import type { CheckReportDto, ClipFrame, ClipPredictionReport, ClipSummary, ConfigValidation, DatasetEntry, PresetDto, RunEstimate, SavedCombination } from './types';
 import type { ListedMethodName } from './method-names';
+import { ANY_ID_PATTERN } from '../../src-shared/ids';
 
 export type { CheckReportDto, ConfigValidation, DatasetEntry, PresetDto, RunEstimate, SavedCombination } from './types';
 export type { ClipFrame, ClipModelPrediction, ClipPredictionReport, ClipPredictionRow, ClipSummary, IntensityName, PredictionModel } from './types';
 export type { CombinationEvaluation, CombinationTestReport } from '../engine/combine';
 export type { EvalRecord, MetricRecord, PredictionsRecord, ResolvedRunConfig, RunProgress, RunStatus, RunSummary } from '../workspace/run-records';
-export type { RunConfig, RunConfigInput } from '../engine/run-config';
+export type { RunConfig, RunConfigInput } from '../../src-shared/run-config';
 export type {
   Aggregate,
   PairedComparison,
@@ -54,7 +55,7 @@ const folderId = (what: string) =>
     .string()
     .min(1, { error: `${what} id must not be empty` })
     .max(128)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: `not a valid ${what} id (letters, digits, . _ -; no path separators)` })
+    .regex(ANY_ID_PATTERN, { error: `not a valid ${what} id (letters, digits, . _ -; no path separators)` })
     .refine((s) => !s.includes('..'), { error: `not a valid ${what} id ('..' is not allowed)` });
 const runId = folderId('run');
 const datasetId = folderId('dataset').refine((s) => s.length <= 64, { error: 'dataset id is at most 64 characters' });

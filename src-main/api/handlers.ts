@@ -9,7 +9,7 @@ import { DatasetSpecSchema } from '../data/spec';
 import { initBackend, type BackendPreference } from '../engine/backend';
 import { IncompatibleChoiceError } from '../engine/combine';
 import { listPresets } from '../engine/presets';
-import { runConfigSchema } from '../engine/run-config';
+import { runConfigSchema } from '../../src-shared/run-config';
 import { describeConfigModel, resolveRunConfig, RunSetupError } from '../engine/run-setup';
 import { tf } from '../engine/tf';
 import { betaCurve, chooseBetaOnValidation, combineRuns, loadPredictions, saveCombination } from '../services/combine';

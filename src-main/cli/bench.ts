@@ -17,7 +17,7 @@ import { auxHeadsLoss, crossEntropyPerSample } from '../engine/losses';
 import { chooseMicroBatch } from '../engine/micro-batch';
 import { createModel, describeModel, isModelName, MODEL_NAMES, type DferModel } from '../engine/models';
 import { GradientAccumulator, Sgd } from '../engine/optimizer';
-import { DEFAULT_AUX_HEAD_WEIGHT } from '../engine/run-config';
+import { BACKEND_CHOICES, DEFAULT_AUX_HEAD_WEIGHT } from '../../src-shared/run-config';
 import { tf } from '../engine/tf';
 import { parseIntOption } from './common';
 
@@ -460,14 +460,12 @@ export function formatBench(r: BenchResult): string {
   return lines.join('\n');
 }
 
-const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
     .description('time training steps of a model on a backend (median ms/step, clips/s, GFLOP/s, memory); --profile: top kernels')
     .addOption(new Option('--model <name>', 'model').choices(MODEL_NAMES).default('small'))
-    .addOption(new Option('--backend <name>', 'backend').choices(BACKENDS).default('wasm'))
+    .addOption(new Option('--backend <name>', 'backend').choices(BACKEND_CHOICES).default('wasm'))
     .option('--batch <n|auto>', "clips per forward/backward pass, or 'auto' (the trainer's choice; needs --effective-batch)", (v: string) =>
       v === 'auto' ? 'auto' : parseIntOption('--batch', 1, 4096)(v), 4 as number | 'auto')
     .option('--effective-batch <n>', 'clips per optimizer step, gradients accumulated over micro-batches (default: --batch)', parseIntOption('--effective-batch', 1, 4096))

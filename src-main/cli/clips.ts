@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import path from 'node:path';
 import type { IntensityName } from '../api/types';
-import { BACKEND_CHOICES } from '../engine/run-config';
+import { BACKEND_CHOICES } from '../../src-shared/run-config';
 import type { BackendPreference } from '../engine/backend';
 import { DEFAULT_IMPORT_FPS, importClip } from '../services/clip-import';
 import { deleteClip, listClips } from '../services/clips';

@@ -12,7 +12,7 @@ import { epochNumber } from '../../src-shared/epochs';
 import { listFolder } from '../data/frame-files';
 import { findLabel } from '../data/labels';
 import type { ClipRecord, IntensityBin } from '../data/types';
-import { BACKEND_CHOICES } from '../engine/run-config';
+import { BACKEND_CHOICES } from '../../src-shared/run-config';
 import type { BackendPreference } from '../engine/backend';
 import { cropFaces, DEFAULT_IMPORT_FPS } from '../services/clip-import';
 import { listCombinations } from '../workspace/combination-store';

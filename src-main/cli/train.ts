@@ -11,7 +11,7 @@ import { zodIssues } from '../api/dispatch';
 import { setConfigPath } from '../engine/config-paths';
 import { getPreset, listPresets, mergeConfig } from '../engine/presets';
 import { parseSetOption } from '../studies/spec';
-import { BACKEND_CHOICES } from '../engine/run-config';
+import { BACKEND_CHOICES } from '../../src-shared/run-config';
 import { resolveRunConfig } from '../engine/run-setup';
 import { executeRun } from '../engine/trainer';
 import { generateBuiltinDataset, hasDataset } from '../services/datasets';

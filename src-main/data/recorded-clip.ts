@@ -10,13 +10,14 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic, writeJsonAtomic } from '../workspace/atomic';
+import { CLIP_ID_PATTERN, ID_RULE } from '../../src-shared/ids';
 
 export const RECORDED_CLIP_FORMAT = 1;
 
 /** Safe as a folder name on every platform, and never `.`/`..`. */
 export const RecordedClipIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { error: 'clip id: letters, digits, ".", "_" or "-", starting with a letter or digit' });
+  .regex(CLIP_ID_PATTERN, { error: `clip id: ${ID_RULE}` });
 
 export const FaceBoxSchema = z.object({
   /** 1-based frame number, as in the frame file name. */

@@ -9,8 +9,8 @@
  * which is piecewise constant, so no gradient flows through the selection itself (as in the reference code).
  */
 import { tf } from './tf';
-import { DEFAULT_IAL_STAR_EPS, lossConfigSchema } from './run-config';
-import { ialWeight, type IalDecay } from './schedules';
+import { DEFAULT_IAL_STAR_EPS, lossConfigSchema } from '../../src-shared/run-config';
+import { auxWeightAt, type IalDecay } from '../../src-shared/schedules';
 
 export type AuxLossKind = 'none' | 'ial' | 'ial-star' | 'ial-star-signed';
 export type LogBase = 'e' | '10';
@@ -227,14 +227,6 @@ function reduce(perSample: tf.Tensor1D, weights: tf.Tensor1D | null, denominator
   return tf.div(tf.sum(weighted), denominator) as tf.Scalar;
 }
 
-/**
- * The coefficient of the auxiliary term at `epoch` (0-based, of the phase): alpha * w(epoch), Eq. 7, and
- * 0 when there is no auxiliary term. The one place this is computed: the loss applies it and the trainer
- * records it (metrics' `train.auxWeight`).
- */
-export function auxWeightAt(cfg: Pick<LossConfig, 'aux' | 'alpha' | 'decay'>, epoch: number): number {
-  return cfg.aux === 'none' ? 0 : cfg.alpha * ialWeight(epoch, cfg.decay);
-}
 
 /**
  * L_total = CE + alpha * w(epoch) * aux (paper's L_total with Eq. 7), each reduced over the batch.

@@ -12,7 +12,7 @@
  * Also here: `GradientAccumulator`, which sums micro-batch gradients so one optimizer step per effective
  * batch equals the step of one big batch (use `denominator` = effective batch size in computeLossTerms).
  */
-import { sgdConfigSchema } from './run-config';
+import { sgdConfigSchema } from '../../src-shared/run-config';
 import { tf } from './tf';
 
 export interface SgdConfig {

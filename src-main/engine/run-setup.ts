@@ -15,7 +15,7 @@ import type { ResolvedRunConfig } from '../workspace/run-records';
 import { newRunId } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
 import { describeModel, ModelOptionError, type ModelInfo } from './models';
-import { runConfigSchema, type RunConfig, type RunConfigInput } from './run-config';
+import { runConfigSchema, type RunConfig, type RunConfigInput } from '../../src-shared/run-config';
 import { ServiceError } from '../workspace/service-error';
 
 let codeVersionCache: string | null = null;

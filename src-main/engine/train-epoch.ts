@@ -7,11 +7,11 @@ import type { ClipBatch, ClipLoader } from '../data/loader';
 import type { RunProgress, TrainTerms } from '../workspace/run-records';
 import { stallPoint } from './crash-points';
 import { assertFiniteLoss, RunFailure } from './failure-watch';
-import { assertLabelsInRange, auxHeadsLoss, auxWeightAt, computeLossTerms } from './losses';
+import { assertLabelsInRange, auxHeadsLoss, computeLossTerms } from './losses';
 import type { DferModel } from './models';
 import { GradientAccumulator, type Sgd } from './optimizer';
-import type { RunConfig } from './run-config';
-import { runLearningRateAt } from './schedules';
+import type { RunConfig } from '../../src-shared/run-config';
+import { auxWeightAt, runLearningRateAt } from '../../src-shared/schedules';
 import { tf } from './tf';
 
 export class RunCancelled extends Error {

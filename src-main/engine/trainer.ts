@@ -23,7 +23,7 @@ import { RunFailure, watchForBackendFailures } from './failure-watch';
 import { chooseMicroBatch } from './micro-batch';
 import { createModel, type DferModel } from './models';
 import { Sgd } from './optimizer';
-import { WATCHDOG_DEFAULTS, type RunConfig } from './run-config';
+import { WATCHDOG_DEFAULTS, type RunConfig } from '../../src-shared/run-config';
 import { RunRecorder } from './run-recorder';
 import { findSplit, runParts, type RunParts } from './run-setup';
 import { makePlan, Pace, phaseOf, RunCancelled, trainEpoch, type EpochContext } from './train-epoch';

@@ -9,7 +9,7 @@
  * one at once); either way the run ends `cancelled`.
  */
 import type { EventBus } from '../api/events';
-import { WATCHDOG_DEFAULTS } from '../engine/run-config';
+import { WATCHDOG_DEFAULTS } from '../../src-shared/run-config';
 import type { SpawnWorker, WorkerHandle } from '../engine/worker-protocol';
 import { runLockHolder } from '../workspace/locks';
 import type { RunStatus } from '../workspace/run-records';

@@ -11,8 +11,9 @@
 import { z } from 'zod';
 import { createRng, hashSeed } from '../data/rng';
 import { mergeConfig, setConfigPath } from '../engine/config-paths';
+import { STUDY_ID_PATTERN } from '../../src-shared/ids';
 
-export const STUDY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export { STUDY_ID_PATTERN } from '../../src-shared/ids';
 
 const pathSchema = z
   .string()

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { zodIssues } from '../api/dispatch';
 import { getConfigPath, mergeConfig, setConfigPath } from '../engine/config-paths';
-import { runConfigSchema } from '../engine/run-config';
+import { runConfigSchema } from '../../src-shared/run-config';
 import { resolveRunConfig, RunSetupError, type DatasetContextCache } from '../engine/run-setup';
 import { openDataset } from '../data/open-dataset';
 import { getDataset } from '../workspace/dataset-store';

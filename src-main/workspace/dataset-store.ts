@@ -11,8 +11,9 @@ import { withFileLock } from './locks';
 import { readJsonFile } from './read-json';
 import type { Workspace } from './workspace';
 import { ServiceError, type ServiceErrorCode } from './service-error';
+import { DATASET_ID_PATTERN } from '../../src-shared/ids';
 
-export const DATASET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export { DATASET_ID_PATTERN } from '../../src-shared/ids';
 
 /** The built-in synthetic dataset's id; `dfer datasets synth` registers it under this name. */
 export const BUILTIN_DATASET_ID = 'synthetic';

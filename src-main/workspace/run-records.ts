@@ -11,7 +11,7 @@
  * reads back as NaN.
  */
 import { z } from 'zod';
-import { runConfigSchema } from '../engine/run-config';
+import { runConfigSchema } from '../../src-shared/run-config';
 
 /** An ISO time stamp as the workbench writes it (`new Date().toISOString()`); an empty string reads too. */
 const timeStamp = z.string();

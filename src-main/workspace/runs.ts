@@ -27,8 +27,9 @@ import {
 } from './run-records';
 import type { Workspace } from './workspace';
 import { ServiceError, type ServiceErrorCode } from './service-error';
+import { RUN_ID_PATTERN } from '../../src-shared/ids';
 
-export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export { RUN_ID_PATTERN } from '../../src-shared/ids';
 
 export class RunStoreError extends ServiceError {
   constructor(code: ServiceErrorCode, message: string) {

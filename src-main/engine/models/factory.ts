@@ -6,9 +6,9 @@ import { FormerDferModel } from './former-dfer';
 import { IalGcaModel } from './ial-gca';
 import { ModelOptionError, type DferModel, type ModelInfo, type ModelOptions } from './model';
 import { SmallDferModel } from './small';
+import { MODEL_NAMES, type ModelName } from '../../../src-shared/run-config';
 
-export const MODEL_NAMES = ['small', 'former-dfer', 'ial-gca'] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+export { MODEL_NAMES, type ModelName } from '../../../src-shared/run-config';
 
 /** Options a caller may omit: 7 classes, 16 frames of 112x112, as in the paper's protocol. */
 export type CreateModelOptions = Partial<Omit<ModelOptions, 'seed'>> & Pick<ModelOptions, 'seed'>;

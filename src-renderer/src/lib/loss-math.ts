@@ -7,10 +7,11 @@
  *   - original IAL on probabilities (Eqs. 1-2): -log( e^x / (e^x + e^(1-x)) ) = softplus(1 - 2x)
  *   - IAL* (Eq. 6):                             -log( |2x - 1| ), the gap clamped below by eps
  *   - signed IAL* (METHOD.md):                  -log( max(2x - 1, eps) ), no reward when the wrong class wins
- * The weight of the auxiliary term (Eq. 7, times alpha): alpha * A * exp(-lambda * n), n = 0-based epoch of
- * the phase. Pretraining epochs come first; the main phase restarts n at 0 (as the trainer does), and the
- * learning-rate schedule runs on the global epoch.
+ * The weight of the auxiliary term (Eq. 7, times alpha) and the learning rate per epoch come from the
+ * trainer's own schedules (src-shared/schedules.ts), never a copy of them.
  */
+import type { AuxKind } from '../../../src-shared/run-config';
+import { auxWeightAt, DEFAULT_LR_EPOCHS, runLearningRateAt, type IalDecay, type LrEpochCount, type LrSchedule } from '../../../src-shared/schedules';
 
 export type LogBase = 'e' | '10';
 
@@ -70,46 +71,25 @@ export function paperRange(f: (x: number) => number): [number, number] {
   return [Math.min(a, b), Math.max(a, b)];
 }
 
-export interface DecayParams {
+export interface DecayParams extends IalDecay {
   alpha: number;
-  A: number;
-  lambda: number;
-}
-
-/** alpha * A * exp(-lambda * n): the auxiliary term's coefficient at phase epoch n (0-based). */
-export function auxWeight(n: number, p: DecayParams): number {
-  return p.alpha * p.A * Math.exp(-p.lambda * n);
-}
-
-export type LrScheduleSpec = { kind: 'constant' } | { kind: 'exponential'; gamma: number } | { kind: 'step'; stepSize: number; gamma: number };
-
-/** Learning rate during global epoch `epoch` (0-based), as the engine's schedules compute it. */
-export function learningRate(epoch: number, base: number, schedule: LrScheduleSpec): number {
-  switch (schedule.kind) {
-    case 'constant':
-      return base;
-    case 'exponential':
-      return base * Math.pow(schedule.gamma, epoch);
-    case 'step':
-      return base * Math.pow(schedule.gamma, Math.floor(epoch / Math.max(1, schedule.stepSize)));
-  }
 }
 
 export interface SchedulePlan {
   pretrainEpochs: number;
   epochs: number;
   /** 'none' means no auxiliary term at all: the weight is 0 everywhere. */
-  aux: 'none' | 'ial' | 'ial-star' | 'ial-star-signed';
+  aux: AuxKind;
   decay: DecayParams;
   /** Whether the auxiliary term is on during pretraining (paper's best: off). */
   withAuxInPretrain: boolean;
   lr: number;
-  schedule: LrScheduleSpec;
+  schedule: LrSchedule;
   /**
    * With pretraining: 'phase' restarts the lr schedule at the main phase, 'global' runs it over both phases
-   * (the run config's optimizer.lrEpochs; engine/schedules.ts). Default 'phase'.
+   * (the run config's optimizer.lrEpochs). Default: the run config's.
    */
-  lrEpochs?: 'phase' | 'global';
+  lrEpochs?: LrEpochCount;
 }
 
 export interface SchedulePoint {
@@ -123,17 +103,27 @@ export interface SchedulePoint {
   lr: number;
 }
 
-/** One point per planned epoch: the auxiliary weight and the learning rate, pretraining first. */
+/**
+ * One point per planned epoch: the auxiliary weight and the learning rate, pretraining first, computed by
+ * the same functions the trainer uses (src-shared/schedules.ts). A plan the schedules refuse (a value the
+ * form marks invalid) has no points.
+ */
 export function schedulePoints(plan: SchedulePlan): SchedulePoint[] {
   const pre = Math.max(0, Math.floor(plan.pretrainEpochs));
   const main = Math.max(0, Math.floor(plan.epochs));
+  const lrEpochs = plan.lrEpochs ?? DEFAULT_LR_EPOCHS;
+  const loss = { aux: plan.aux, alpha: plan.decay.alpha, decay: plan.decay };
   const out: SchedulePoint[] = [];
-  for (let epoch = 0; epoch < pre + main; epoch++) {
-    const phase = epoch < pre ? 'pretrain' : 'main';
-    const phaseEpoch = phase === 'pretrain' ? epoch : epoch - pre;
-    const on = plan.aux !== 'none' && (phase === 'main' || plan.withAuxInPretrain);
-    const lrEpoch = (plan.lrEpochs ?? 'phase') === 'global' ? epoch : phaseEpoch;
-    out.push({ epoch, phase, phaseEpoch, weight: on ? auxWeight(phaseEpoch, plan.decay) : 0, lr: learningRate(lrEpoch, plan.lr, plan.schedule) });
+  try {
+    for (let epoch = 0; epoch < pre + main; epoch++) {
+      const phase = epoch < pre ? 'pretrain' : 'main';
+      const phaseEpoch = phase === 'pretrain' ? epoch : epoch - pre;
+      const on = phase === 'main' || plan.withAuxInPretrain;
+      const lr = runLearningRateAt(epoch, { baseLr: plan.lr, schedule: plan.schedule, pretrainEpochs: pre, lrEpochs });
+      out.push({ epoch, phase, phaseEpoch, weight: on ? auxWeightAt(loss, phaseEpoch) : 0, lr });
+    }
+  } catch {
+    return [];
   }
   return out;
 }

@@ -2,17 +2,26 @@
  * The New-run form's state and its mapping to and from a run config.
  *
  * The form holds raw input values (a number field the user emptied is `null`), so an invalid value reaches
- * `runs:validate` as typed and comes back with the schema's own message on its field path. Defaults mirror
- * `src-main/engine/run-config.ts` (the renderer cannot import the zod schema); a unit test parses the
- * form's output with the real schema so the two cannot drift apart unnoticed.
+ * `runs:validate` as typed and comes back with the schema's own message on its field path. Its choices,
+ * types and defaults come from the run-config schema itself (src-shared/run-config.ts, which both sides
+ * import): only the labels people read are the form's own.
  */
 import type { RunConfigInput } from '../../../src-main/api/contract';
+import {
+  AUX_KINDS,
+  BACKEND_CHOICES as BACKENDS,
+  MODEL_NAMES,
+  RUN_CONFIG_DEFAULTS,
+  type AuxKind,
+  type BackendChoice,
+  type ModelName,
+  type RunConfig,
+} from '../../../src-shared/run-config';
+import { LR_EPOCH_COUNTS, type LrEpochCount, type LrSchedule } from '../../../src-shared/schedules';
 
-export type AuxKind = 'none' | 'ial' | 'ial-star' | 'ial-star-signed';
-export type ModelName = 'small' | 'former-dfer' | 'ial-gca';
-export type ScheduleKind = 'constant' | 'exponential' | 'step';
-export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export type LrEpochs = 'phase' | 'global';
+export type { AuxKind, BackendChoice, ModelName };
+export type ScheduleKind = LrSchedule['kind'];
+export type LrEpochs = LrEpochCount;
 type Num = number | null;
 
 export interface RunFormState {
@@ -20,9 +29,9 @@ export interface RunFormState {
   notes: string;
   /** Comma-separated. */
   tags: string;
-  dataset: { id: string; split: string; policy: 'refuse' | 'skip-bad'; validationFraction: Num; cacheFill: 'all' | 'sampled' };
+  dataset: { id: string; split: string; policy: RunConfig['dataset']['policy']; validationFraction: Num; cacheFill: RunConfig['dataset']['cacheFill'] };
   model: { name: ModelName; frames: Num; size: Num; dropout: Num };
-  loss: { aux: AuxKind; alpha: Num; A: Num; lambda: Num; logBase: 'e' | '10'; eps: Num };
+  loss: { aux: AuxKind; alpha: Num; A: Num; lambda: Num; logBase: RunConfig['loss']['logBase']; eps: Num };
   auxHeadWeight: Num;
   pretrain: { epochs: Num; rarest: boolean; maxPerClass: Num; withAuxLoss: boolean };
   epochs: Num;
@@ -47,66 +56,78 @@ export interface RunFormState {
   evalEvery: Num;
 }
 
-/** Choices shown in the form, with a line of explanation each. */
-export const MODEL_CHOICES: { value: ModelName; label: string }[] = [
-  { value: 'small', label: 'small: per-frame CNN + temporal pooling (CPU-friendly)' },
-  { value: 'former-dfer', label: 'former-dfer: ResNet18 + spatial/temporal transformers' },
-  { value: 'ial-gca', label: 'ial-gca: IAL official model (GCA blocks, aux heads)' },
-];
-export const AUX_CHOICES: { value: AuxKind; label: string }[] = [
-  { value: 'none', label: 'none: cross-entropy only' },
-  { value: 'ial', label: 'IAL: softplus(z_m − z_t) on logits (Li et al.)' },
-  { value: 'ial-star', label: 'IAL*: −log|p_t − p_m| on probabilities (paper)' },
-  { value: 'ial-star-signed', label: 'IAL* signed: −log max(p_t − p_m, eps)' },
-];
-export const SCHEDULE_CHOICES: { value: ScheduleKind; label: string }[] = [
-  { value: 'exponential', label: 'exponential: lr · γ^epoch' },
-  { value: 'step', label: 'step: lr · γ^⌊epoch / step⌋' },
-  { value: 'constant', label: 'constant' },
-];
-export const LR_EPOCHS_CHOICES: { value: LrEpochs; label: string }[] = [
-  { value: 'phase', label: 'restart at the main phase (main starts at the base lr)' },
-  { value: 'global', label: 'one schedule over pretraining + main' },
-];
-export const BACKEND_CHOICES: { value: BackendChoice; label: string }[] = [
-  { value: 'auto', label: 'auto (best available)' },
-  { value: 'tensorflow', label: 'tensorflow (native)' },
-  { value: 'webgpu', label: 'webgpu (GPU via Dawn: Vulkan, Metal, D3D12)' },
-  { value: 'wasm', label: 'wasm (CPU, SIMD)' },
-  { value: 'cpu', label: 'cpu (pure JS)' },
-];
+/** A choice list in the schema's order, each with the form's line of explanation (a missing one fails to compile). */
+function choices<K extends string>(values: readonly K[], labels: Record<K, string>): { value: K; label: string }[] {
+  return values.map((value) => ({ value, label: labels[value] }));
+}
 
-/** The form before any preset: the schema's defaults, plus the paper's best loss for the required fields. */
+/** Choices shown in the form, with a line of explanation each. */
+export const MODEL_CHOICES = choices<ModelName>(MODEL_NAMES, {
+  small: 'small: per-frame CNN + temporal pooling (CPU-friendly)',
+  'former-dfer': 'former-dfer: ResNet18 + spatial/temporal transformers',
+  'ial-gca': 'ial-gca: IAL official model (GCA blocks, aux heads)',
+});
+export const AUX_CHOICES = choices<AuxKind>(AUX_KINDS, {
+  none: 'none: cross-entropy only',
+  ial: 'IAL: softplus(z_m − z_t) on logits (Li et al.)',
+  'ial-star': 'IAL*: −log|p_t − p_m| on probabilities (paper)',
+  'ial-star-signed': 'IAL* signed: −log max(p_t − p_m, eps)',
+});
+export const SCHEDULE_CHOICES = choices<ScheduleKind>(['exponential', 'step', 'constant'], {
+  exponential: 'exponential: lr · γ^epoch',
+  step: 'step: lr · γ^⌊epoch / step⌋',
+  constant: 'constant',
+});
+export const LR_EPOCHS_CHOICES = choices<LrEpochs>(LR_EPOCH_COUNTS, {
+  phase: 'restart at the main phase (main starts at the base lr)',
+  global: 'one schedule over pretraining + main',
+});
+export const BACKEND_CHOICES = choices<BackendChoice>(BACKENDS, {
+  auto: 'auto (best available)',
+  tensorflow: 'tensorflow (native)',
+  webgpu: 'webgpu (GPU via Dawn: Vulkan, Metal, D3D12)',
+  wasm: 'wasm (CPU, SIMD)',
+  cpu: 'cpu (pure JS)',
+});
+
+/**
+ * What the form offers when a person switches to a step schedule (the schema has no default for one): the
+ * IAL reference code's StepLR(7, 0.5).
+ */
+const STEP_SCHEDULE_SUGGESTION = { stepSize: 7, gamma: 0.5 };
+
+/** The form before any preset: the schema's defaults (RUN_CONFIG_DEFAULTS: the paper's best loss for the required fields). */
 export function defaultRunForm(datasetId = ''): RunFormState {
+  const d = RUN_CONFIG_DEFAULTS;
+  const schedule = d.optimizer.schedule;
   return {
     name: '',
-    notes: '',
-    tags: '',
-    dataset: { id: datasetId, split: '', policy: 'refuse', validationFraction: 0, cacheFill: 'all' },
-    model: { name: 'small', frames: 16, size: 112, dropout: 0 },
-    loss: { aux: 'ial-star', alpha: 0.7, A: 1, lambda: 0.03, logBase: 'e', eps: 1e-6 },
-    auxHeadWeight: 0.05,
-    pretrain: { epochs: 0, rarest: true, maxPerClass: null, withAuxLoss: false },
-    epochs: 80,
-    batchSize: 40,
-    microAuto: true,
-    microBatch: null,
-    optimizer: { lr: 0.001, momentum: 0.9, weightDecay: 0, schedule: 'exponential', gamma: 0.98, stepSize: 7, lrEpochs: 'phase' },
-    augment: {
-      enabled: true,
-      areaMin: 0.85,
-      areaMax: 1,
-      aspectMin: 3 / 5,
-      aspectMax: 5 / 3,
-      flipProbability: 0.5,
-      brightness: 0.6,
-      maxRotationDeg: 4,
+    notes: d.notes,
+    tags: d.tags.join(', '),
+    dataset: { id: datasetId, split: '', policy: d.dataset.policy, validationFraction: d.dataset.validationFraction, cacheFill: d.dataset.cacheFill },
+    model: { ...d.model },
+    loss: { aux: d.loss.aux, alpha: d.loss.alpha, A: d.loss.decay.A, lambda: d.loss.decay.lambda, logBase: d.loss.logBase, eps: d.loss.eps },
+    auxHeadWeight: d.auxHeadWeight,
+    pretrain: { epochs: d.pretrain.epochs, rarest: d.pretrain.maxPerClass === null, maxPerClass: d.pretrain.maxPerClass, withAuxLoss: d.pretrain.withAuxLoss },
+    epochs: d.epochs,
+    batchSize: d.batchSize,
+    microAuto: d.microBatch === 'auto',
+    microBatch: d.microBatch === 'auto' ? null : d.microBatch,
+    optimizer: {
+      lr: d.optimizer.lr,
+      momentum: d.optimizer.momentum,
+      weightDecay: d.optimizer.weightDecay,
+      schedule: schedule.kind,
+      gamma: schedule.kind === 'constant' ? STEP_SCHEDULE_SUGGESTION.gamma : schedule.gamma,
+      stepSize: schedule.kind === 'step' ? schedule.stepSize : STEP_SCHEDULE_SUGGESTION.stepSize,
+      lrEpochs: d.optimizer.lrEpochs,
     },
-    seed: 1,
-    backend: 'auto',
-    threadsAuto: true,
-    threads: null,
-    evalEvery: 1,
+    augment: { ...d.augment },
+    seed: d.seed,
+    backend: d.backend,
+    threadsAuto: d.threads === undefined,
+    threads: d.threads ?? null,
+    evalEvery: d.evalEvery,
   };
 }
 
@@ -173,7 +194,7 @@ export function formFromConfig(config: Obj, base: RunFormState = defaultRunForm(
       momentum: num(o.momentum, base.optimizer.momentum),
       weightDecay: num(o.weightDecay, base.optimizer.weightDecay),
       schedule: kind,
-      gamma: num(s.gamma, kind === 'step' ? 0.5 : base.optimizer.gamma),
+      gamma: num(s.gamma, kind === 'step' ? STEP_SCHEDULE_SUGGESTION.gamma : base.optimizer.gamma),
       stepSize: num(s.stepSize, base.optimizer.stepSize),
       lrEpochs: str(o.lrEpochs, base.optimizer.lrEpochs),
     },

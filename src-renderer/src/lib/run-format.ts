@@ -3,6 +3,7 @@
  * metric, a status, an ETA or a config difference is shown. No API calls and no DOM here.
  */
 import type { MetricRecord, ResolvedRunConfig, RunStatus, RunSummary } from '../../../src-main/api/contract';
+import { ANY_ID_PATTERN } from '../../../src-shared/ids';
 
 type RunState = RunStatus['state'];
 
@@ -237,7 +238,7 @@ export const COMBINATION_NAME_EXAMPLE = 'ce_ial-star_fold1';
 export function validCombinationName(name: string): string | null {
   if (!name) return 'give the combination a name';
   if (name.length > 128) return 'at most 128 characters';
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) return 'letters, digits, . _ - only, starting with a letter or digit';
+  if (!ANY_ID_PATTERN.test(name)) return 'letters, digits, . _ - only, starting with a letter or digit';
   if (name.includes('..')) return "'..' is not allowed";
   return null;
 }

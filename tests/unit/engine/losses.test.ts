@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src-main/engine/tf';
 import {
-  auxWeightAt,
   computeLossTerms,
   crossEntropyPerSample,
   ialPerSample,
@@ -9,6 +8,7 @@ import {
   parseLossConfig,
   type LossConfig,
 } from '../../../src-main/engine/losses';
+import { auxWeightAt } from '../../../src-shared/schedules';
 import { seededUniform } from '../../helpers/rng';
 
 // ---------- independent float64 reference (plain JS, written from METHOD.md's formulas) ----------

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runConfigSchema } from '../../../src-main/engine/run-config';
-import { DEFAULT_LR_EPOCHS, lrScheduleEpoch, runLearningRateAt, type LrSchedule } from '../../../src-main/engine/schedules';
+import { runConfigSchema } from '../../../src-shared/run-config';
+import { DEFAULT_LR_EPOCHS, lrScheduleEpoch, runLearningRateAt, type LrSchedule } from '../../../src-shared/schedules';
 
 /**
  * The learning rate each epoch trains with, written as a PyTorch training script applies a chainable

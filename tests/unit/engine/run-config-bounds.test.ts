@@ -9,7 +9,7 @@ import { createDispatcher } from '../../../src-main/api/dispatch';
 import { EventBus } from '../../../src-main/api/events';
 import { createHandlers } from '../../../src-main/api/handlers';
 import { listPresets } from '../../../src-main/engine/presets';
-import { runConfigSchema } from '../../../src-main/engine/run-config';
+import { runConfigSchema } from '../../../src-shared/run-config';
 import { openWorkspace } from '../../../src-main/workspace/workspace';
 import { tempDir } from '../../helpers/tmp';
 

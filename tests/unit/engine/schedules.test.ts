@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ialWeight, learningRateAt, parseLrSchedule, type LrSchedule } from '../../../src-main/engine/schedules';
+import { ialWeight, learningRateAt, parseLrSchedule, type LrSchedule } from '../../../src-shared/schedules';
 
 /**
  * PyTorch's StepLR written the way torch/optim/lr_scheduler.py applies it (its "chainable" form): the

@@ -11,7 +11,7 @@ import { createModel } from '../../../src-main/engine/models';
 import { GradientAccumulator, Sgd } from '../../../src-main/engine/optimizer';
 import { tf } from '../../../src-main/engine/tf';
 import { ALLOW_SOFTWARE_ENV, describeGpuError, webGpuFault } from '../../../src-main/engine/webgpu';
-import { BACKEND_CHOICES } from '../../../src-main/engine/run-config';
+import { BACKEND_CHOICES } from '../../../src-shared/run-config';
 import { BACKEND_CHOICES as FORM_BACKENDS } from '../../../src-renderer/src/lib/run-form';
 import { lcgInput, useSoftwareAdapter } from './webgpu-support';
 

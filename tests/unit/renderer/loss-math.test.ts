@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ialWeight, learningRateAt, runLearningRateAt } from '../../../src-main/engine/schedules';
+import { ialWeight, learningRateAt, runLearningRateAt } from '../../../src-shared/schedules';
 import {
-  auxWeight,
   fmt,
   ialBinary,
   ialStarBinary,
   ialStarSignedBinary,
-  learningRate,
   linspace,
   lossCurves,
   paperRange,
@@ -67,17 +65,23 @@ describe('binary-case loss curves (paper section III.B)', () => {
 });
 
 describe('schedules agree with the engine', () => {
-  it('auxWeight = alpha * ialWeight', () => {
-    for (const n of [0, 1, 10, 80]) {
-      expect(auxWeight(n, { alpha: 0.7, A: 1, lambda: 0.03 })).toBeCloseTo(0.7 * ialWeight(n, { A: 1, lambda: 0.03 }), 12);
+  it('the plotted weight is alpha * w(n) (strategy 2: about 9% of the start at epoch 80), each step of the rate the engine schedule', () => {
+    const plan = { pretrainEpochs: 0, epochs: 81, aux: 'ial-star' as const, decay: { alpha: 1, A: 1, lambda: 0.03 }, withAuxInPretrain: false, lr: 0.001 };
+    const pts = schedulePoints({ ...plan, schedule: { kind: 'exponential', gamma: 0.98 } });
+    for (const n of [0, 1, 10, 80]) expect(pts[n]!.weight).toBeCloseTo(ialWeight(n, { A: 1, lambda: 0.03 }), 12);
+    expect(pts[80]!.weight).toBeCloseTo(0.0907, 4);
+    const schedules = [{ kind: 'constant' } as const, { kind: 'exponential', gamma: 0.98 } as const, { kind: 'step', stepSize: 7, gamma: 0.5 } as const];
+    for (const s of schedules) {
+      const lrs = schedulePoints({ ...plan, schedule: s });
+      for (const e of [0, 6, 7, 40, 79]) expect(lrs[e]!.lr).toBeCloseTo(learningRateAt(e, 0.001, s), 15);
     }
-    // Strategy 2: about 9% of the initial weight at epoch 80.
-    expect(auxWeight(80, { alpha: 1, A: 1, lambda: 0.03 })).toBeCloseTo(0.0907, 4);
   });
 
-  it('learning rate = the engine schedule', () => {
-    const schedules = [{ kind: 'constant' } as const, { kind: 'exponential', gamma: 0.98 } as const, { kind: 'step', stepSize: 7, gamma: 0.5 } as const];
-    for (const s of schedules) for (const e of [0, 6, 7, 40, 79]) expect(learningRate(e, 0.001, s)).toBeCloseTo(learningRateAt(e, 0.001, s), 15);
+  it('a plan the schedules refuse (a step size of 0, a negative rate) has no points instead of nonsense', () => {
+    const plan = { pretrainEpochs: 0, epochs: 5, aux: 'ial-star' as const, decay: { alpha: 1, A: 1, lambda: 0.03 }, withAuxInPretrain: false, lr: 0.001 };
+    expect(schedulePoints({ ...plan, schedule: { kind: 'step', stepSize: 0, gamma: 0.5 } })).toEqual([]);
+    expect(schedulePoints({ ...plan, lr: -1, schedule: { kind: 'constant' } })).toEqual([]);
+    expect(schedulePoints({ ...plan, schedule: { kind: 'constant' } })).toHaveLength(5);
   });
 
   it('pretraining comes first, the decay restarts for the main phase, and the aux term is off in pretraining unless asked', () => {

@@ -4,8 +4,10 @@
  * run-config schema, so a zod upgrade that changes its wording fails here rather than showing jargon.
  */
 import { describe, expect, it } from 'vitest';
-import { runConfigSchema } from '../../../src-main/engine/run-config';
+import { AUX_KINDS, BACKEND_CHOICES as BACKENDS, MODEL_NAMES, runConfigSchema } from '../../../src-shared/run-config';
 import {
+  AUX_CHOICES,
+  BACKEND_CHOICES,
   configFromForm,
   defaultRunForm,
   FIELD_LABELS,
@@ -14,8 +16,11 @@ import {
   issueMap,
   LAST_FORM_KEY,
   loadLastForm,
+  LR_EPOCHS_CHOICES,
+  MODEL_CHOICES,
   problemList,
   saveLastForm,
+  SCHEDULE_CHOICES,
   unusedFields,
   type RunFormState,
 } from '../../../src-renderer/src/lib/run-form';
@@ -76,6 +81,35 @@ describe('validation messages for people', () => {
     // Form switches, and optional fields the default config leaves out.
     const formOnly = ['microBatch.auto', 'threads.auto', 'pretrain.rarest', 'optimizer.schedule.stepSize', 'threads', 'name', 'dataset.split'];
     for (const path of Object.keys(FIELD_LABELS)) expect(schemaPaths.has(path) || formOnly.includes(path), path).toBe(true);
+  });
+});
+
+describe('the form covers the shared run-config schema', () => {
+  /** Every leaf path of a zod schema (objects walked, wrappers unwrapped, each union variant's fields). */
+  function leafPaths(schema: unknown, prefix = ''): string[] {
+    const def = (schema as { _zod: { def: { type: string; shape?: Record<string, unknown>; innerType?: unknown; options?: unknown[] } } })._zod.def;
+    if (def.type === 'object') return Object.entries(def.shape!).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+    if (['default', 'optional', 'nullable', 'prefault'].includes(def.type)) return leafPaths(def.innerType, prefix);
+    if (def.type === 'union') return [...new Set(def.options!.flatMap((o) => leafPaths(o, prefix)))];
+    return [prefix];
+  }
+
+  it('every field of the schema has a labelled form field, except the ones set outside the form (named here)', () => {
+    const paths = leafPaths(runConfigSchema);
+    expect(paths).toContain('optimizer.schedule.stepSize');
+    expect(paths).toContain('augment.maxRotationDeg');
+    // Set by the CLI, a study or the API, not on New run: the hold-out's own seed and the stall watchdog.
+    const outsideTheForm = ['dataset.validationSeed', 'watchdog.stallSeconds', 'watchdog.floorSeconds', 'watchdog.onStall', 'watchdog.maxResumes'];
+    const missing = paths.filter((p) => !(p in FIELD_LABELS) && !outsideTheForm.includes(p));
+    expect(missing).toEqual([]);
+  });
+
+  it('the form offers exactly the schema\'s models, auxiliary terms, schedules and backends', () => {
+    expect(MODEL_CHOICES.map((c) => c.value)).toEqual([...MODEL_NAMES]);
+    expect(AUX_CHOICES.map((c) => c.value)).toEqual([...AUX_KINDS]);
+    expect(BACKEND_CHOICES.map((c) => c.value)).toEqual([...BACKENDS]);
+    expect(SCHEDULE_CHOICES.map((c) => c.value).sort()).toEqual(['constant', 'exponential', 'step']);
+    for (const c of [...MODEL_CHOICES, ...AUX_CHOICES, ...BACKEND_CHOICES, ...SCHEDULE_CHOICES, ...LR_EPOCHS_CHOICES]) expect(c.label.length).toBeGreaterThan(3);
   });
 });
 

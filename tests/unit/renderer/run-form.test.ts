@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { listPresets } from '../../../src-main/engine/presets';
-import { runConfigSchema } from '../../../src-main/engine/run-config';
+import { runConfigSchema } from '../../../src-shared/run-config';
 import { configFromForm, defaultRunForm, fieldId, formFromConfig, issueMap } from '../../../src-renderer/src/lib/run-form';
 
 describe('the New-run form maps onto the real run-config schema', () => {

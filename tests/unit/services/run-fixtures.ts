@@ -7,7 +7,7 @@ import path from 'node:path';
 import { DFEW_LABELS } from '../../../src-main/data/labels';
 import { saveCheckpoint } from '../../../src-main/engine/checkpoint';
 import { createModel } from '../../../src-main/engine/models';
-import { runConfigSchema } from '../../../src-main/engine/run-config';
+import { runConfigSchema } from '../../../src-shared/run-config';
 import type { ResolvedRunConfig } from '../../../src-main/workspace/run-records';
 import type { Workspace } from '../../../src-main/workspace/workspace';
 

@@ -8,7 +8,7 @@ import { loadReportInput, type ReportSource } from '../../../src-main/studies/re
 import { cellKey } from '../../../src-main/studies/spec';
 import { tQuantile } from '../../../src-main/studies/stats';
 import type { EvalRecord, EvalSummary, MetricRecord, ResolvedRunConfig } from '../../../src-main/workspace/run-records';
-import { runConfigSchema } from '../../../src-main/engine/run-config';
+import { runConfigSchema } from '../../../src-shared/run-config';
 import { createRunFolder, evalFileName, runDir } from '../../../src-main/workspace/runs';
 import { openWorkspace, type Workspace } from '../../../src-main/workspace/workspace';
 import { tempDir } from '../../helpers/tmp';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getConfigPath, mergeConfig, setConfigPath } from '../../../src-main/engine/config-paths';
-import { runConfigSchema } from '../../../src-main/engine/run-config';
+import { runConfigSchema } from '../../../src-shared/run-config';
 import { cells, expandPlan, extendPlan, parseGridOption, parseRandomOption, parseSetOption, randomAxis, runKey } from '../../../src-main/studies/spec';
 
 const base = { dataset: { id: 'synthetic' }, model: { name: 'small', frames: 8, size: 48 }, loss: { aux: 'ial-star', alpha: 0.7, decay: { A: 1, lambda: 0.03 } } };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getConfigPath } from '../../../src-main/engine/config-paths';
-import { runConfigSchema } from '../../../src-main/engine/run-config';
+import { runConfigSchema } from '../../../src-shared/run-config';
 import { FOLD_COUNT } from '../../../src-main/data/synth/dataset-plan';
 import { cells, expandPlan, studyAxesSchema } from '../../../src-main/studies/spec';
 import { STUDY_TEMPLATES, getTemplate, templateBase, type StudyTemplate } from '../../../src-main/studies/templates';

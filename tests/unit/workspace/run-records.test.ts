@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { evaluationRecords } from '../../../src-main/engine/evaluate';
-import { runConfigSchema, WATCHDOG_DEFAULTS } from '../../../src-main/engine/run-config';
+import { runConfigSchema, WATCHDOG_DEFAULTS } from '../../../src-shared/run-config';
 import {
   EvalRecordSchema,
   MetricRecordSchema,

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runConfigSchema } from '../../../src-main/engine/run-config';
+import { runConfigSchema } from '../../../src-shared/run-config';
 import type { MetricRecord, ResolvedRunConfig } from '../../../src-main/workspace/run-records';
 import {
   appendMetric,

@@ -37,6 +37,15 @@ export function ialWeight(epoch: number, decay: IalDecay): number {
 }
 
 /**
+ * The coefficient of the auxiliary term at `epoch` (0-based, of the phase): alpha * w(epoch), Eq. 7, and
+ * 0 when there is no auxiliary term. The one place this is computed: the loss applies it, the trainer
+ * records it (metrics' `train.auxWeight`) and the New-run form plots it.
+ */
+export function auxWeightAt(cfg: { aux: string; alpha: number; decay: IalDecay }, epoch: number): number {
+  return cfg.aux === 'none' ? 0 : cfg.alpha * ialWeight(epoch, cfg.decay);
+}
+
+/**
  * Learning-rate schedules, stepped once per epoch.
  * - `constant`: lr = base.
  * - `exponential`: lr = base * gamma^epoch (PyTorch ExponentialLR; the paper's "decreases exponentially").

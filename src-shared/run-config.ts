@@ -1,10 +1,12 @@
 /**
  * The run config: everything that defines a training run, validated at the API boundary and written,
- * resolved, into `runs/<id>/config.json` (immutable). Free of Node and tfjs imports: the renderer's run form
- * type-checks against it, and the same schema validates in main, so the two never disagree.
+ * resolved, into `runs/<id>/config.json` (immutable). It lives in src-shared (no Node, no DOM): the main
+ * side validates with it, and the renderer's New-run form takes its choices, types and defaults from it, so
+ * the two never disagree.
  */
 import { z } from 'zod';
 import { DEFAULT_LR_EPOCHS, ialDecaySchema, lrEpochsSchema, lrScheduleSchema } from './schedules';
+import { DATASET_ID_PATTERN } from './ids';
 
 export const MODEL_NAMES = ['small', 'former-dfer', 'ial-gca'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -13,12 +15,27 @@ export type ModelName = (typeof MODEL_NAMES)[number];
 export const DEFAULT_AUX_HEAD_WEIGHT = 0.05;
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+/** The auxiliary (intensity-aware) term: none (CE only), IAL (Li et al.), IAL* (the paper), signed IAL*. */
+export const AUX_KINDS = ['none', 'ial', 'ial-star', 'ial-star-signed'] as const;
+export type AuxKind = (typeof AUX_KINDS)[number];
+
+/**
+ * The paper's best loss, used where a config must name one and the person has not: IAL* with alpha 0.7 and
+ * decay strategy 2 (A = 1, lambda = 0.03).
+ */
+export const PAPER_BEST_LOSS = { aux: 'ial-star', alpha: 0.7, decay: { A: 1, lambda: 0.03 } } as const satisfies {
+  aux: AuxKind;
+  alpha: number;
+  decay: { A: number; lambda: number };
+};
 
 export const DEFAULT_IAL_STAR_EPS = 1e-6;
 
 /** Loss: CE + alpha * A * exp(-lambda * epoch) * aux (paper Eqs. 3, 6-7). See losses.ts. */
 export const lossConfigSchema = z.strictObject({
-  aux: z.enum(['none', 'ial', 'ial-star', 'ial-star-signed']),
+  aux: z.enum(AUX_KINDS),
   alpha: z.number().finite().min(0).max(100),
   decay: ialDecaySchema,
   logBase: z.enum(['e', '10']).default('e'),
@@ -31,16 +48,26 @@ export const sgdConfigSchema = z.strictObject({
 });
 
 /** Training augmentation, per clip (data/augment.ts). Defaults: the IAL reference code's transforms. */
+export const AUGMENT_DEFAULTS = {
+  enabled: true,
+  areaMin: 0.85,
+  areaMax: 1,
+  aspectMin: 3 / 5,
+  aspectMax: 5 / 3,
+  flipProbability: 0.5,
+  brightness: 0.6,
+  maxRotationDeg: 4,
+};
 export const augmentConfigSchema = z
   .strictObject({
-    enabled: z.boolean().default(true),
-    areaMin: z.number().gt(0).max(1).default(0.85),
-    areaMax: z.number().gt(0).max(1).default(1),
-    aspectMin: z.number().gt(0).max(10).default(3 / 5),
-    aspectMax: z.number().gt(0).max(10).default(5 / 3),
-    flipProbability: z.number().min(0).max(1).default(0.5),
-    brightness: z.number().min(0).max(2).default(0.6),
-    maxRotationDeg: z.number().min(0).max(180).default(4),
+    enabled: z.boolean().default(AUGMENT_DEFAULTS.enabled),
+    areaMin: z.number().gt(0).max(1).default(AUGMENT_DEFAULTS.areaMin),
+    areaMax: z.number().gt(0).max(1).default(AUGMENT_DEFAULTS.areaMax),
+    aspectMin: z.number().gt(0).max(10).default(AUGMENT_DEFAULTS.aspectMin),
+    aspectMax: z.number().gt(0).max(10).default(AUGMENT_DEFAULTS.aspectMax),
+    flipProbability: z.number().min(0).max(1).default(AUGMENT_DEFAULTS.flipProbability),
+    brightness: z.number().min(0).max(2).default(AUGMENT_DEFAULTS.brightness),
+    maxRotationDeg: z.number().min(0).max(180).default(AUGMENT_DEFAULTS.maxRotationDeg),
   })
   .refine((a) => a.areaMin <= a.areaMax, { path: ['areaMin'], error: 'must be <= areaMax' })
   .refine((a) => a.aspectMin <= a.aspectMax, { path: ['aspectMin'], error: 'must be <= aspectMax' });
@@ -62,13 +89,24 @@ export const watchdogConfigSchema = z.strictObject({
   maxResumes: int(0, 20).default(WATCHDOG_DEFAULTS.maxResumes),
 });
 
+/** The optimizer's defaults. The paper says "exponential" without a rate; 0.98 is this workbench's. */
+export const OPTIMIZER_DEFAULTS = {
+  lr: 0.001,
+  momentum: 0.9,
+  weightDecay: 0,
+  schedule: { kind: 'exponential' as const, gamma: 0.98 },
+  lrEpochs: DEFAULT_LR_EPOCHS,
+};
+
+export const PRETRAIN_DEFAULTS = { epochs: 0, maxPerClass: null, withAuxLoss: false };
+
 export const runConfigSchema = z.strictObject({
   name: z.string().trim().min(1).max(120).optional(),
   notes: z.string().max(20_000).default(''),
   tags: z.array(z.string().trim().min(1).max(40)).max(30).default([]),
   dataset: z.strictObject({
     /** A registered dataset's id (`dfer datasets list`). */
-    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'must be a registered dataset id (letters, digits, . _ -)' }),
+    id: z.string().regex(DATASET_ID_PATTERN, { error: 'must be a registered dataset id (letters, digits, . _ -)' }),
     /** The split (fold) to train and evaluate on, e.g. `set_1`. Default: the dataset's first split. */
     split: z.string().trim().min(1).max(100).optional(),
     /** Clips with errors in the dataset check: refuse the run, or skip them and record which. */
@@ -103,13 +141,13 @@ export const runConfigSchema = z.strictObject({
   pretrain: z
     .strictObject({
       /** Epochs on a class-balanced subset before the main phase (paper: 5, 10, 15; best 10). */
-      epochs: int(0, 1000).default(0),
+      epochs: int(0, 1000).default(PRETRAIN_DEFAULTS.epochs),
       /** Clips per class in the subset; null = the rarest class's count. */
-      maxPerClass: int(1, 1_000_000).nullable().default(null),
+      maxPerClass: int(1, 1_000_000).nullable().default(PRETRAIN_DEFAULTS.maxPerClass),
       /** Whether the auxiliary (IAL/IAL*) term is on during pretraining (paper's best: off). */
-      withAuxLoss: z.boolean().default(false),
+      withAuxLoss: z.boolean().default(PRETRAIN_DEFAULTS.withAuxLoss),
     })
-    .default({ epochs: 0, maxPerClass: null, withAuxLoss: false }),
+    .default(PRETRAIN_DEFAULTS),
   epochs: int(1, 1000).default(80),
   /** Effective batch: one optimizer step per this many clips (paper: 40). */
   batchSize: int(1, 4096).default(40),
@@ -117,29 +155,20 @@ export const runConfigSchema = z.strictObject({
   microBatch: z.union([z.literal('auto'), int(1, 4096)]).default('auto'),
   optimizer: z
     .strictObject({
-      lr: z.number().finite().gt(0).max(10).default(0.001),
-      momentum: z.number().min(0).max(1).default(0.9),
-      weightDecay: z.number().min(0).max(10).default(0),
+      lr: z.number().finite().gt(0).max(10).default(OPTIMIZER_DEFAULTS.lr),
+      momentum: z.number().min(0).max(1).default(OPTIMIZER_DEFAULTS.momentum),
+      weightDecay: z.number().min(0).max(10).default(OPTIMIZER_DEFAULTS.weightDecay),
       /** Per-epoch schedule. The paper says "exponential" without a rate; 0.98 is this workbench's default. */
-      schedule: lrScheduleSchema.default({ kind: 'exponential', gamma: 0.98 }),
+      schedule: lrScheduleSchema.default(OPTIMIZER_DEFAULTS.schedule),
       /**
        * With pretraining: 'phase' restarts the schedule at the main phase (its first epoch trains at `lr`,
        * as the paper's "decreases exponentially over 80 epochs" reads for the main training), 'global' runs
        * one schedule over both phases. See schedules.ts (LR_EPOCH_COUNTS).
        */
-      lrEpochs: lrEpochsSchema.default(DEFAULT_LR_EPOCHS),
+      lrEpochs: lrEpochsSchema.default(OPTIMIZER_DEFAULTS.lrEpochs),
     })
-    .default({ lr: 0.001, momentum: 0.9, weightDecay: 0, schedule: { kind: 'exponential', gamma: 0.98 }, lrEpochs: DEFAULT_LR_EPOCHS }),
-  augment: augmentConfigSchema.default({
-    enabled: true,
-    areaMin: 0.85,
-    areaMax: 1,
-    aspectMin: 3 / 5,
-    aspectMax: 5 / 3,
-    flipProbability: 0.5,
-    brightness: 0.6,
-    maxRotationDeg: 4,
-  }),
+    .default(OPTIMIZER_DEFAULTS),
+  augment: augmentConfigSchema.default(AUGMENT_DEFAULTS),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   backend: z.enum(BACKEND_CHOICES).default('auto'),
   /** Threads for the wasm backend; default: all cores. */
@@ -152,3 +181,9 @@ export const runConfigSchema = z.strictObject({
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type LossConfigInput = z.input<typeof lossConfigSchema>;
+
+/**
+ * Every default of the schema, as one config: the paper's best loss and the `small` model stand in for the
+ * fields a config must name. `dataset.id` is a placeholder (there is no default dataset).
+ */
+export const RUN_CONFIG_DEFAULTS: RunConfig = runConfigSchema.parse({ dataset: { id: 'dataset' }, model: { name: 'small' }, loss: PAPER_BEST_LOSS });
