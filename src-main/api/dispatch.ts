@@ -3,6 +3,7 @@
  * argument gets the same answer, naming the field, whichever way it arrived.
  */
 import type { z } from 'zod';
+import { zodIssues } from '../../src-shared/zod-issues';
 import {
   contract,
   type ApiErrorCode,
@@ -32,23 +33,6 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
-}
-
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.length === 0 ? '(arguments)' : path.map(String).join('.');
-}
-
-/**
- * A zod error as issues that name each field (dotted paths; `root` for the value itself). An unknown key is
- * reported on its own path, so the caller sees which field it sent by mistake.
- */
-export function zodIssues(error: z.ZodError, root = '(arguments)'): { path: string; message: string }[] {
-  const format = (path: ReadonlyArray<PropertyKey>) => (path.length === 0 ? root : formatPath(path));
-  return error.issues.flatMap((i) =>
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((k) => ({ path: format([...i.path, k]), message: `unknown field '${k}'` }))
-      : [{ path: format(i.path), message: i.message }],
-  );
 }
 
 /** Turns a zod error into issues that name each field, and one readable message. */

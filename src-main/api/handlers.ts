@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { ZodError } from 'zod';
 import pkg from '../../package.json';
-import { DatasetSpecSchema } from '../data/spec';
+import { DatasetSpecSchema } from '../workspace/dataset-spec';
 import { initBackend, type BackendPreference } from '../engine/backend';
 import { IncompatibleChoiceError } from '../engine/combine';
 import { listPresets } from '../engine/presets';
@@ -14,15 +14,15 @@ import { describeConfigModel, resolveRunConfig, RunSetupError } from '../engine/
 import { tf } from '../engine/tf';
 import { betaCurve, chooseBetaOnValidation, combineRuns, loadPredictions, saveCombination } from '../services/combine';
 import { listCombinations } from '../workspace/combination-store';
-import { ClipStoreError, deleteClip, listClips, readClipFrame, readClipVideo, resolveRecordedClips, saveClip, updateClip } from '../services/clips';
+import { deleteClip, listClips, readClipFrame, readClipVideo, resolveRecordedClips, saveClip, updateClip } from '../services/clips';
 import { importClip } from '../services/clip-import';
-import { predictClips, PredictionError } from '../services/predict';
+import { predictClips } from '../services/predict';
 import { runEstimate } from '../services/run-estimate';
 import { listRunRecords, runRecordsDownloadPath } from '../services/run-export';
 import { ffmpeg } from '../services/ffmpeg';
-import { addDataset, checkRegisteredDataset, DatasetLayoutError, generateBuiltinDataset } from '../services/datasets';
+import { addDataset, checkRegisteredDataset, generateBuiltinDataset } from '../services/datasets';
 import type { RunQueue } from '../services/run-queue';
-import { DatasetRegistryError, readRegistry, removeDataset, type RegisteredDataset } from '../workspace/dataset-store';
+import { readRegistry, removeDataset, type RegisteredDataset } from '../workspace/dataset-store';
 import {
   createRunFolder,
   listRuns,
@@ -35,18 +35,18 @@ import {
   readStatus,
   restoreRun,
   runDir,
-  RunStoreError,
   trashRun,
   updateMeta,
 } from '../workspace/runs';
 import { RunLockedError, runLockHolder } from '../workspace/locks';
 import type { Workspace } from '../workspace/workspace';
 import type { DatasetEntry } from './types';
-import { ApiError, invalidArgument, zodIssues, type Handlers } from './dispatch';
+import { ApiError, invalidArgument, type Handlers } from './dispatch';
+import { zodIssues } from '../../src-shared/zod-issues';
 import { mapped, requireQueue } from './service-errors';
 import { studyHandlers } from './study-handlers';
 import type { EventBus } from './events';
-import type { RunExport, SystemInfo } from './contract';
+import type { SystemInfo } from './contract';
 
 export interface Services {
   workspace: Workspace;

@@ -16,12 +16,9 @@ import { slurmView, submitStudy } from '../studies/slurm';
 import { parseGridOption, parseRandomOption, parseSetOption, type Axis, type StudyCreateInput } from '../studies/spec';
 import { createStudy, draftStudy, extendStudy, listStudies, materialize, studyDetail } from '../studies/store';
 import { STUDY_TEMPLATES } from '../studies/templates';
-import { BUILTIN_DATASET_ID } from '../workspace/dataset-store';
-import { parseIntOption, pct, workspaceFrom } from './common';
+import { ensureBuiltinDataset, parseIntOption, pct, workspaceFrom } from './common';
 import { createProgress, formatSeconds } from './progress';
 import { availableCores, threadsPerWorker } from '../services/memory';
-import { generateBuiltinDataset, hasDataset } from '../services/datasets';
-import type { Workspace } from '../workspace/workspace';
 
 const collect = (v: string, all: string[] = []) => [...all, v];
 
@@ -47,17 +44,6 @@ function readJsonFile(file: string, what: string): Record<string, unknown> {
     return JSON.parse(text) as Record<string, unknown>;
   } catch (err) {
     throw new Error(`${what}: ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-async function ensureBuiltin(ws: Workspace, datasetId: string | undefined): Promise<void> {
-  if (datasetId !== BUILTIN_DATASET_ID || (await hasDataset(ws, BUILTIN_DATASET_ID))) return;
-  process.stderr.write('The built-in synthetic dataset is not generated yet: generating it (default size) once.\n');
-  const bar = createProgress('synthetic data');
-  try {
-    await generateBuiltinDataset(ws, { size: 'default', onProgress: (d, t) => bar.update(d, t) });
-  } finally {
-    bar.stop();
   }
 }
 
@@ -159,7 +145,7 @@ export function registerStudyCommands(program: Command): void {
         ...(opts.baseline !== undefined ? { baseline: opts.baseline } : {}),
       };
       const datasetHint = opts.dataset ?? (opts.template ? STUDY_TEMPLATES.find((t) => t.name === opts.template)?.base : base)?.dataset;
-      await ensureBuiltin(ws, typeof datasetHint === 'string' ? datasetHint : (datasetHint as { id?: string } | undefined)?.id);
+      await ensureBuiltinDataset(ws, typeof datasetHint === 'string' ? datasetHint : (datasetHint as { id?: string } | undefined)?.id);
       if (opts.dryRun) {
         const { spec, planned, issues } = await draftStudy(ws, input);
         process.stdout.write(`study ${spec.id} (dry run): ${planned.length} runs\n`);

@@ -7,21 +7,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { ZodError } from 'zod';
-import { zodIssues } from '../api/dispatch';
-import { setConfigPath } from '../engine/config-paths';
+import { zodIssues } from '../../src-shared/zod-issues';
+import { setConfigPath } from '../../src-shared/config-paths';
 import { getPreset, listPresets, mergeConfig } from '../engine/presets';
 import { parseSetOption } from '../studies/spec';
 import { BACKEND_CHOICES } from '../../src-shared/run-config';
 import { resolveRunConfig } from '../engine/run-setup';
 import { executeRun } from '../engine/trainer';
-import { generateBuiltinDataset, hasDataset } from '../services/datasets';
-import { BUILTIN_DATASET_ID } from '../workspace/dataset-store';
 import type { RunProgress, RunStatus } from '../workspace/run-records';
 import { runLockHolder } from '../workspace/locks';
 import { createRunFolder, listRuns, markInterruptedRuns, readStatus, runDir, writeStatus } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
 import { epochNumber } from '../../src-shared/epochs';
-import { parseIntOption, pct, workspaceFrom } from './common';
+import { ensureBuiltinDataset, parseIntOption, pct, workspaceFrom } from './common';
 import { createProgress, formatSeconds } from './progress';
 
 function describeZod(err: ZodError): string {
@@ -69,17 +67,6 @@ export async function runWithConsoleProgress(ws: Workspace, runId: string): Prom
     bar?.stop();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-  }
-}
-
-async function ensureBuiltinDataset(ws: Workspace): Promise<void> {
-  if (await hasDataset(ws, BUILTIN_DATASET_ID)) return;
-  process.stderr.write('The built-in synthetic dataset is not generated yet: generating it (default size) once.\n');
-  const bar = createProgress('synthetic data');
-  try {
-    await generateBuiltinDataset(ws, { size: 'default', onProgress: (d, t) => bar.update(d, t) });
-  } finally {
-    bar.stop();
   }
 }
 
@@ -146,7 +133,7 @@ export function registerTrainCommands(program: Command): void {
         config = setConfigPath(config, field, value);
       }
       const datasetId = (config.dataset as { id?: string } | undefined)?.id;
-      if (datasetId === BUILTIN_DATASET_ID) await ensureBuiltinDataset(ws);
+      await ensureBuiltinDataset(ws, datasetId);
       let resolved;
       try {
         ({ resolved } = await resolveRunConfig(ws, config));

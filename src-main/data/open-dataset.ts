@@ -9,7 +9,7 @@ import { openFolder } from './datasets/folder';
 import { openListFile } from './datasets/list-file';
 import { openMafw } from './datasets/mafw';
 import { openRecorded } from './datasets/recorded';
-import { parseDatasetSpec, type DatasetSpec, type DatasetSpecInput } from './spec';
+import { parseDatasetSpec, type DatasetSpec, type DatasetSpecInput } from '../workspace/dataset-spec';
 import type { DatasetIndex } from './types';
 
 export async function openDataset(input: DatasetSpecInput | unknown): Promise<DatasetIndex> {

@@ -42,28 +42,11 @@ export function applyDatasetPolicy(index: DatasetIndex, report: CheckReport, pol
     splits: index.splits.map((s): DatasetSplit => ({ ...s, train: s.train.filter(keep), test: s.test.filter(keep) })),
   });
 
+  const refused = (blocking: CheckIssue[], summary: string): PolicyResult => ({ ok: false, policy, usable: [], skipped, index: restrict(() => false), blocking, summary });
   if (policy === 'refuse' && errors.length > 0) {
-    return {
-      ok: false,
-      policy,
-      usable: [],
-      skipped,
-      index: restrict(() => false),
-      blocking: errors,
-      summary: `refused: ${errors.length} error(s) in ${index.root} (${skipped.length} clip(s) affected); fix them or run with skip-bad`,
-    };
+    return refused(errors, `refused: ${errors.length} error(s) in ${index.root} (${skipped.length} clip(s) affected); fix them or run with skip-bad`);
   }
-  if (datasetErrors.length > 0) {
-    return {
-      ok: false,
-      policy,
-      usable: [],
-      skipped,
-      index: restrict(() => false),
-      blocking: datasetErrors,
-      summary: `refused: ${datasetErrors.length} dataset-level error(s): ${datasetErrors[0].message}`,
-    };
-  }
+  if (datasetErrors.length > 0) return refused(datasetErrors, `refused: ${datasetErrors.length} dataset-level error(s): ${datasetErrors[0].message}`);
   const restricted = restrict((id) => !clipErrors.has(id));
   return {
     ok: true,

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { crashPoint } from './crash-points';
+import { crashPoint } from '../workspace/crash-points';
 import type { SgdState } from './optimizer';
 import { tf } from './tf';
 

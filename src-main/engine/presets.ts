@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { resourcesDir } from '../app-paths';
-import { mergeConfig } from './config-paths';
+import { mergeConfig } from '../../src-shared/config-paths';
 
 export { mergeConfig };
 

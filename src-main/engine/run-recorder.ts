@@ -13,7 +13,7 @@ import { writeJsonAtomic } from '../workspace/atomic';
 import type { EvalSummary, MetricRecord, ResolvedRunConfig, RunProgress, RunStatus } from '../workspace/run-records';
 import { appendMetric, completeConfig, evalFileName, readMetrics, writeStatus } from '../workspace/runs';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint';
-import { crashPoint } from './crash-points';
+import { crashPoint } from '../workspace/crash-points';
 import type { evaluationRecords } from './evaluate';
 import { summariseEpochs } from './metrics';
 import type { SgdState } from './optimizer';

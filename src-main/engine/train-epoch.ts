@@ -5,7 +5,7 @@
  */
 import type { ClipBatch, ClipLoader } from '../data/loader';
 import type { RunProgress, TrainTerms } from '../workspace/run-records';
-import { stallPoint } from './crash-points';
+import { stallPoint } from '../workspace/crash-points';
 import { assertFiniteLoss, RunFailure } from './failure-watch';
 import { assertLabelsInRange, auxHeadsLoss, computeLossTerms } from './losses';
 import type { DferModel } from './models';

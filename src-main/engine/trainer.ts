@@ -17,7 +17,7 @@ import { readConfig, readStatus, runDir } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
 import { acquireRunLock, type RunLock } from '../workspace/locks';
 import { initBackend } from './backend';
-import { crashPoint } from './crash-points';
+import { crashPoint } from '../workspace/crash-points';
 import { evaluationRecords, predictProbabilities } from './evaluate';
 import { RunFailure, watchForBackendFailures } from './failure-watch';
 import { chooseMicroBatch } from './micro-batch';

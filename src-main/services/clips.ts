@@ -17,7 +17,7 @@ import { listFolder } from '../data/frame-files';
 import { inspectImageBytes } from '../data/frame-integrity';
 import { DFEW_LABELS, findLabel } from '../data/labels';
 import { RecordedClipIdSchema, RecordedClipMetaSchema, recordedClipPaths, recordedFrameName, writeRecordedClip, type RecordedClipMeta } from '../data/recorded-clip';
-import { RecordedSpecSchema, type RecordedSpec } from '../data/spec';
+import { RecordedSpecSchema, type RecordedSpec } from '../workspace/dataset-spec';
 import type { ClipRecord } from '../data/types';
 import { writeFileAtomic, writeJsonAtomic } from '../workspace/atomic';
 import { readRegistry, registerDataset } from '../workspace/dataset-store';

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { checkDataset, type CheckReport, type ContentCheck } from '../data/check';
 import { openDataset } from '../data/open-dataset';
-import { DatasetSpecSchema, type DatasetSpecInput } from '../data/spec';
+import { DatasetSpecSchema, type DatasetSpecInput } from '../workspace/dataset-spec';
 import { generateSyntheticDfew } from '../data/synth/generate';
 import type { SyntheticSize } from '../data/synth/dataset-plan';
 import { BUILTIN_DATASET_ID, getDataset, readRegistry, registerDataset, type RegisteredDataset } from '../workspace/dataset-store';

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { createRng, hashSeed } from '../data/rng';
-import { mergeConfig, setConfigPath } from '../engine/config-paths';
+import { mergeConfig, setConfigPath } from '../../src-shared/config-paths';
 import { STUDY_ID_PATTERN } from '../../src-shared/ids';
 
 export { STUDY_ID_PATTERN } from '../../src-shared/ids';

@@ -14,7 +14,7 @@
  * table's numbers (Fig. 1's curve, Table II, Table V's rows), none are invented: the cell has no entry.
  */
 import { getPreset } from '../engine/presets';
-import { setConfigPath } from '../engine/config-paths';
+import { setConfigPath } from '../../src-shared/config-paths';
 import { BUILTIN_DATASET_ID } from '../workspace/dataset-store';
 import type { StudyTemplateDto } from './dto';
 import type { AxisValue } from './spec';

@@ -5,7 +5,7 @@
  * re-reads inside it, so no change is lost.
  */
 import { z } from 'zod';
-import { DatasetSpecSchema, type DatasetSpec, type DatasetSpecInput } from '../data/spec';
+import { DatasetSpecSchema, type DatasetSpec, type DatasetSpecInput } from './dataset-spec';
 import { writeJsonAtomic } from './atomic';
 import { withFileLock } from './locks';
 import { readJsonFile } from './read-json';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DfewSpecSchema } from '../../src-main/data/spec';
+import { DfewSpecSchema } from '../../src-main/workspace/dataset-spec';
 import { generateSyntheticDfew } from '../../src-main/data/synth/generate';
 import { registerDataset } from '../../src-main/workspace/dataset-store';
 import { openWorkspace, type Workspace } from '../../src-main/workspace/workspace';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../src-main/api/contract';
 import { EventBus } from '../../src-main/api/events';
-import { DfewSpecSchema } from '../../src-main/data/spec';
+import { DfewSpecSchema } from '../../src-main/workspace/dataset-spec';
 import { generateSyntheticDfew } from '../../src-main/data/synth/generate';
 import { resolveRunConfig } from '../../src-main/engine/run-setup';
 import { forkWorker, workerEntry } from '../../src-main/services/fork-worker';

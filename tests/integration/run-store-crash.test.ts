@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../src-main/api/events';
-import { CRASH_POINTS } from '../../src-main/engine/crash-points';
+import { CRASH_POINTS } from '../../src-main/workspace/crash-points';
 import { forkWorker } from '../../src-main/services/fork-worker';
 import { RunQueue } from '../../src-main/services/run-queue';
 import { readStatus, runDir } from '../../src-main/workspace/runs';

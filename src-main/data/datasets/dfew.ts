@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { listFolder } from '../frame-files';
 import { DFEW_LABELS } from '../labels';
-import { insideRoot, type DfewSpec } from '../spec';
+import { insideRoot, type DfewSpec } from '../../workspace/dataset-spec';
 import { readCsvRows } from '../text-files';
 import { INTENSITY_BIN_NAMES, type DatasetIndex, type DatasetSplit, type IntensityBin } from '../types';
 import { IndexBuilder, numericFolderLookup, stripVideoExtension } from './index-builder';

@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { FERV39K_LABELS, findLabel } from '../labels';
-import { insideRoot, type Ferv39kSpec } from '../spec';
-import { readTextLines, splitWhitespace } from '../text-files';
+import { insideRoot, type Ferv39kSpec } from '../../workspace/dataset-spec';
+import { splitWhitespace } from '../text-files';
 import type { DatasetIndex } from '../types';
 import { IndexBuilder } from './index-builder';
 
@@ -17,14 +17,11 @@ export async function openFerv39k(spec: Ferv39kSpec): Promise<DatasetIndex> {
   const setupRoot = insideRoot(spec.root, spec.setupDir);
 
   const readSetup = async (file: string): Promise<string[]> => {
-    const read = await readTextLines(file);
-    if (!read.ok) {
-      b.problem('error', read.reason === 'missing' ? 'missing-file' : 'unreadable-file', read.message, { file });
-      return [];
-    }
+    const lines = await b.readLines(file);
+    if (!lines) return [];
     const ids: string[] = [];
     const seen = new Set<string>();
-    for (const line of read.lines) {
+    for (const line of lines) {
       const cells = splitWhitespace(line.text);
       if (cells.length < 2) {
         b.problem('error', 'malformed-line', `${path.basename(file)} line ${line.number}: expected "Scene/Emotion/id Emotion", got "${line.text}"`, {

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { listFolder, naturalCompare } from '../frame-files';
 import { stratifiedHoldout } from '../holdout';
 import { findLabel } from '../labels';
-import type { FolderSpec } from '../spec';
+import type { FolderSpec } from '../../workspace/dataset-spec';
 import type { DatasetIndex, DatasetSplit } from '../types';
 import { IndexBuilder } from './index-builder';
 

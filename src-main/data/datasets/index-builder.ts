@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { listFolder, mapLimit } from '../frame-files';
+import { readTextLines, type TextLine } from '../text-files';
 import type { CheckIssue, ClipRecord, DatasetIndex, DatasetKind, DatasetSplit, IntensityBin, IssueCode, Severity } from '../types';
 
 /** Folder listings in flight while indexing; enough to hide latency, few enough to be polite to a NAS. */
@@ -35,6 +36,17 @@ export class IndexBuilder {
 
   problem(severity: Severity, code: IssueCode, message: string, extra: Omit<CheckIssue, 'severity' | 'code' | 'message'> = {}): void {
     this.problems.push({ severity, code, message, ...extra });
+  }
+
+  /**
+   * The lines of a split or list file, or null after recording why it could not be read (missing or
+   * unreadable, naming the file).
+   */
+  async readLines(file: string): Promise<TextLine[] | null> {
+    const read = await readTextLines(file);
+    if (read.ok) return read.lines;
+    this.problem('error', read.reason === 'missing' ? 'missing-file' : 'unreadable-file', read.message, { file });
+    return null;
   }
 
   /**

@@ -9,8 +9,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DFEW_LABELS } from '../labels';
-import { insideRoot, type ListFileSpec } from '../spec';
-import { readTextLines, splitWhitespace } from '../text-files';
+import { insideRoot, type ListFileSpec } from '../../workspace/dataset-spec';
+import { splitWhitespace } from '../text-files';
 import type { DatasetIndex } from '../types';
 import { IndexBuilder } from './index-builder';
 
@@ -20,15 +20,12 @@ export async function openListFile(spec: ListFileSpec): Promise<DatasetIndex> {
   const dirExists = memoisedDirExists();
 
   const readList = async (file: string): Promise<string[]> => {
-    const read = await readTextLines(file);
-    if (!read.ok) {
-      b.problem('error', read.reason === 'missing' ? 'missing-file' : 'unreadable-file', read.message, { file });
-      return [];
-    }
+    const lines = await b.readLines(file);
+    if (!lines) return [];
     const ids: string[] = [];
     const seen = new Set<string>();
     let remapped = 0;
-    for (const line of read.lines) {
+    for (const line of lines) {
       const cells = splitWhitespace(line.text);
       // Parsed from the right so a path with spaces survives.
       const rawLabel = cells[cells.length - 1];

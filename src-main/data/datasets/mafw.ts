@@ -6,8 +6,8 @@
 import path from 'node:path';
 import { listFolder } from '../frame-files';
 import { MAFW_LABELS, findLabel } from '../labels';
-import { insideRoot, type MafwSpec } from '../spec';
-import { readTextLines, splitWhitespace } from '../text-files';
+import { insideRoot, type MafwSpec } from '../../workspace/dataset-spec';
+import { splitWhitespace } from '../text-files';
 import type { DatasetIndex, DatasetSplit } from '../types';
 import { IndexBuilder, numericFolderLookup, stripVideoExtension } from './index-builder';
 
@@ -23,14 +23,11 @@ export async function openMafw(spec: MafwSpec): Promise<DatasetIndex> {
   const splitRoot = insideRoot(spec.root, spec.splitDir);
 
   const readList = async (file: string): Promise<string[] | undefined> => {
-    const read = await readTextLines(file);
-    if (!read.ok) {
-      b.problem('error', read.reason === 'missing' ? 'missing-file' : 'unreadable-file', read.message, { file });
-      return undefined;
-    }
+    const lines = await b.readLines(file);
+    if (!lines) return undefined;
     const ids: string[] = [];
     const seen = new Set<string>();
-    for (const line of read.lines) {
+    for (const line of lines) {
       const cells = splitWhitespace(line.text);
       if (cells.length !== 2) {
         b.problem('error', 'malformed-line', `${path.basename(file)} line ${line.number}: expected "03747.mp4 anger", got "${line.text}"`, {

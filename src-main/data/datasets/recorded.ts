@@ -8,7 +8,7 @@ import { listFolder } from '../frame-files';
 import { stratifiedHoldout } from '../holdout';
 import { DFEW_LABELS, findLabel } from '../labels';
 import { RecordedClipMetaSchema, recordedClipPaths } from '../recorded-clip';
-import type { RecordedSpec } from '../spec';
+import type { RecordedSpec } from '../../workspace/dataset-spec';
 import type { DatasetIndex } from '../types';
 import { IndexBuilder } from './index-builder';
 

@@ -117,3 +117,49 @@ describe('import boundaries between the main side, the renderer and the shared r
     ]);
   });
 });
+
+/**
+ * The main side's rooms, lowest first (README "Architecture"): a room may import, at run time, its own
+ * room, its peers, the rooms below it and src-shared, never one above. Type-only imports are erased and allowed (the
+ * engine names the API's report types). `api/events.ts` (the event bus) is the one runtime exception: the
+ * run queue and the study runner publish on it.
+ */
+const LAYERS = ['security', 'workspace', 'data', 'engine', 'services', 'studies', 'api', 'cli', 'electron', 'web'] as const;
+/** Rooms of one rank are peers and may use each other (studies run through the run queue; app:// serves the built UI as web mode does). */
+const RANK: Record<(typeof LAYERS)[number], number> = { security: 0, workspace: 0, data: 1, engine: 2, services: 3, studies: 3, api: 4, cli: 5, electron: 5, web: 5 };
+
+function layerOf(absolute: string): string | null {
+  const rel = path.relative(path.join(ROOT, 'src-main'), absolute);
+  if (rel.startsWith('..')) return null;
+  const first = rel.split(path.sep)[0]!;
+  return (LAYERS as readonly string[]).includes(first) ? first : null;
+}
+
+function layerViolations(): string[] {
+  const found: string[] = [];
+  for (const file of filesUnder(path.join(ROOT, 'src-main'))) {
+    const from = layerOf(file);
+    if (from === null) continue;
+    for (const use of importsOf(file)) {
+      if (!use.runtime || !use.specifier.startsWith('.')) continue;
+      const resolved = path.resolve(path.dirname(file), use.specifier);
+      const to = layerOf(resolved);
+      if (to === null || RANK[to as keyof typeof RANK] <= RANK[from as keyof typeof RANK]) continue;
+      if (path.relative(ROOT, resolved) === path.join('src-main', 'api', 'events')) continue;
+      found.push(`${path.relative(ROOT, file)}:${use.line} -> ${use.specifier} (${from} may not import ${to}, a room above it, at run time)`);
+    }
+  }
+  return found;
+}
+
+describe('the main side\'s layers', () => {
+  it('no room imports a room above it at run time (workspace < data < engine < services, studies < api < cli, electron, web)', () => {
+    expect(layerViolations()).toEqual([]);
+  });
+
+  it('every room of src-main has a rank, so a new one is placed on purpose', () => {
+    const rooms = readdirSync(path.join(ROOT, 'src-main'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const unranked = rooms.filter((r) => !(r in RANK));
+    expect(unranked).toEqual([]);
+  });
+});

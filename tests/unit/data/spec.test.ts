@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openDataset } from '../../../src-main/data/open-dataset';
-import { DatasetSpecError, DatasetSpecSchema, parseDatasetSpec } from '../../../src-main/data/spec';
+import { DatasetSpecError, DatasetSpecSchema, parseDatasetSpec } from '../../../src-main/workspace/dataset-spec';
 
 describe('DatasetSpecSchema', () => {
   it('fills each kind\'s defaults', () => {

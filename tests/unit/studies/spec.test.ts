@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getConfigPath, mergeConfig, setConfigPath } from '../../../src-main/engine/config-paths';
+import { getConfigPath, mergeConfig, setConfigPath } from '../../../src-shared/config-paths';
 import { runConfigSchema } from '../../../src-shared/run-config';
 import { cells, expandPlan, extendPlan, parseGridOption, parseRandomOption, parseSetOption, randomAxis, runKey } from '../../../src-main/studies/spec';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getConfigPath } from '../../../src-main/engine/config-paths';
+import { getConfigPath } from '../../../src-shared/config-paths';
 import { runConfigSchema } from '../../../src-shared/run-config';
 import { FOLD_COUNT } from '../../../src-main/data/synth/dataset-plan';
 import { cells, expandPlan, studyAxesSchema } from '../../../src-main/studies/spec';

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DfewSpecSchema } from '../../../src-main/data/spec';
+import { DfewSpecSchema } from '../../../src-main/workspace/dataset-spec';
 import { ensureRecordedDataset, RECORDED_DATASET_ID } from '../../../src-main/services/clips';
 import { DatasetRegistryError, readRegistry, registerDataset, removeDataset } from '../../../src-main/workspace/dataset-store';
 import { WorkspaceFileError } from '../../../src-main/workspace/read-json';
