@@ -14,7 +14,8 @@ import { describeConfigModel, resolveRunConfig, RunSetupError } from '../engine/
 import { tf } from '../engine/tf';
 import { betaCurve, chooseBetaOnValidation, combineRuns, loadPredictions, saveCombination } from '../services/combine';
 import { listCombinations } from '../workspace/combination-store';
-import { deleteClip, listClips, readClipFrame, readClipVideo, resolveRecordedClips, saveClip, updateClip } from '../services/clips';
+import { listClips, readClipFrame, readClipVideo, resolveRecordedClips, saveClip, updateClip } from '../services/clips';
+import { deleteClip } from '../workspace/clip-store';
 import { importClip } from '../services/clip-import';
 import { predictClips } from '../services/predict';
 import { runEstimate } from '../services/run-estimate';

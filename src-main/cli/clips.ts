@@ -5,7 +5,8 @@ import type { IntensityName } from '../api/types';
 import { BACKEND_CHOICES } from '../../src-shared/run-config';
 import type { BackendPreference } from '../engine/backend';
 import { DEFAULT_IMPORT_FPS, importClip } from '../services/clip-import';
-import { deleteClip, listClips } from '../services/clips';
+import { listClips } from '../services/clips';
+import { deleteClip } from '../workspace/clip-store';
 import { parseIntOption, workspaceFrom } from './common';
 import { createProgress } from './progress';
 

@@ -16,7 +16,8 @@ import { decodeRgb } from '../data/frames';
 import { DEFAULT_CROP_SIZE, planCrops, type CropPlan, type FrameSize } from '../../src-shared/face-crop';
 import type { BackendPreference } from '../engine/backend';
 import type { Workspace } from '../workspace/workspace';
-import { canonicalLabel, ClipStoreError, saveClip } from './clips';
+import { canonicalLabel, saveClip } from './clips';
+import { ClipStoreError } from '../workspace/clip-store';
 import { loadNodeFaceDetector, type NodeDetection } from './face-detect-node';
 import { ffmpegPath } from './ffmpeg';
 

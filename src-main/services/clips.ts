@@ -1,9 +1,11 @@
 /**
- * The workspace's recorded clips (<workspace>/clips, format in ../data/recorded-clip.ts): list, save,
- * edit, delete, read a frame, and resolve clips to predict on.
+ * The clip service: what the app and the CLI do with recorded clips on top of the clip store
+ * (workspace/clip-store.ts, which owns the format and every write): validate frames by decoding them, check
+ * labels against the clips' label map, summarise clips for the Clips view, read a frame, and resolve clips
+ * to predict on through the `recorded-clips` dataset.
  *
- * A clip appears whole or not at all: it is written into a hidden staging folder beside the others
- * (`clips/.saving-*`, skipped by every listing) and renamed into place, so a failure at any point leaves
+ * A clip appears whole or not at all: the store writes it into a hidden staging folder beside the others
+ * (`clips/.saving-*`, skipped by every listing) and renames it into place, so a failure at any point leaves
  * nothing behind, and a reader never sees a clip whose frames are still being written.
  */
 import { randomBytes } from 'node:crypto';
@@ -16,27 +18,17 @@ import { imageDimensions } from '../data/frames';
 import { listFolder } from '../data/frame-files';
 import { inspectImageBytes } from '../data/frame-integrity';
 import { DFEW_LABELS, findLabel } from '../data/labels';
-import { RecordedClipIdSchema, RecordedClipMetaSchema, recordedClipPaths, recordedFrameName, writeRecordedClip, type RecordedClipMeta } from '../data/recorded-clip';
+import { ClipStoreError, commitClip, readClipMeta, recordedClipPaths, recordedFrameName, updateClipMeta, type RecordedClipMeta } from '../workspace/clip-store';
 import { RecordedSpecSchema, type RecordedSpec } from '../workspace/dataset-spec';
 import type { ClipRecord } from '../data/types';
-import { writeFileAtomic, writeJsonAtomic } from '../workspace/atomic';
 import { readRegistry, registerDataset } from '../workspace/dataset-store';
-import { readJsonFile, WorkspaceFileError } from '../workspace/read-json';
+import { WorkspaceFileError } from '../workspace/read-json';
 import type { Workspace } from '../workspace/workspace';
 // The one rule for flagging a clip, shared with the Clips view (a pure module without DOM or Node).
 import { faceMissingInMost } from '../../src-shared/face-crop';
-import { ServiceError, type ServiceErrorCode } from '../workspace/service-error';
 
 /** The id under which the workspace's clips are registered as a dataset (kind `recorded`). */
 export const RECORDED_DATASET_ID = 'recorded-clips';
-
-export class ClipStoreError extends ServiceError {
-  declare readonly field: string;
-  constructor(code: ServiceErrorCode, field: string, message: string) {
-    super(code, message, field);
-    this.name = 'ClipStoreError';
-  }
-}
 
 /** The spec the clips are read with: the registered one (it may carry its own label map), else the default. */
 export async function recordedSpec(ws: Workspace): Promise<RecordedSpec> {
@@ -81,22 +73,6 @@ export async function resolveRecordedClips(ws: Workspace, ids: readonly string[]
 }
 
 // ------------------------------------------------------------------------------------------------ reading
-
-/** Every id reaching the store is checked here too (the CLI does not go through the API's schemas). */
-function assertClipId(id: string, field = 'id'): void {
-  if (!RecordedClipIdSchema.safeParse(id).success || id.includes('..')) throw new ClipStoreError('invalid', field, `'${id.slice(0, 80)}' is not a clip id`);
-}
-
-/**
- * A clip's meta.json, through its schema. No such clip: ClipStoreError not-found. A meta.json that cannot
- * be read, is cut short or does not match the schema: WorkspaceFileError naming the file and the fault.
- */
-async function readMeta(ws: Workspace, id: string, field = 'id'): Promise<RecordedClipMeta> {
-  assertClipId(id, field);
-  const meta = await readJsonFile(recordedClipPaths(ws.clips, id).metaFile, RecordedClipMetaSchema, { missing: null });
-  if (!meta) throw new ClipStoreError('not-found', field, `no recorded clip '${id}'`);
-  return meta;
-}
 
 function faceFrames(meta: RecordedClipMeta): number {
   return new Set(meta.faceBoxes.map((b) => b.frame)).size;
@@ -162,7 +138,7 @@ export async function listClips(ws: Workspace): Promise<ClipSummary[]> {
   const out: ClipSummary[] = [];
   for (const id of await listClipIds(ws)) {
     try {
-      out.push(await summarise(ws, await readMeta(ws, id), id, labelMap));
+      out.push(await summarise(ws, await readClipMeta(ws, id), id, labelMap));
     } catch (err) {
       if (err instanceof WorkspaceFileError) out.push(await unreadableSummary(ws, id, err.message));
       else if (!(err instanceof ClipStoreError && err.code === 'not-found')) throw err;
@@ -172,7 +148,7 @@ export async function listClips(ws: Workspace): Promise<ClipSummary[]> {
 }
 
 export async function readClipFrame(ws: Workspace, id: string, frame: number): Promise<ClipFrame> {
-  const meta = await readMeta(ws, id);
+  const meta = await readClipMeta(ws, id);
   if (frame > meta.frameCount) throw new ClipStoreError('invalid', 'frame', `clip ${id} has ${meta.frameCount} frames; frame ${frame} does not exist`);
   const file = path.join(recordedClipPaths(ws.clips, id).framesDir, recordedFrameName(frame));
   const bytes = await fs.readFile(file).catch(() => {
@@ -184,7 +160,7 @@ export async function readClipFrame(ws: Workspace, id: string, frame: number): P
 
 /** The original recording (clip.webm), or null when the clip has none. */
 export async function readClipVideo(ws: Workspace, id: string): Promise<{ id: string; mime: 'video/webm'; base64: string } | null> {
-  await readMeta(ws, id);
+  await readClipMeta(ws, id);
   const bytes = await fs.readFile(path.join(recordedClipPaths(ws.clips, id).dir, 'clip.webm')).catch(() => null);
   return bytes ? { id, mime: 'video/webm', base64: bytes.toString('base64') } : null;
 }
@@ -244,9 +220,6 @@ export async function canonicalLabel(ws: Workspace, label: string): Promise<stri
   return labels[index]!;
 }
 
-/** Test hook: runs between writing the staged clip and moving it into place. */
-export const saveHooks: { beforeCommit?: (stagedDir: string) => Promise<void> | void } = {};
-
 /** Validates and writes a whole clip; it appears in `clips/` complete or not at all. */
 export async function saveClip(ws: Workspace, input: SaveClipInput): Promise<ClipSummary> {
   const label = await canonicalLabel(ws, input.label);
@@ -258,43 +231,24 @@ export async function saveClip(ws: Workspace, input: SaveClipInput): Promise<Cli
     if (box.frame > input.frames.length) throw new ClipStoreError('invalid', `faceBoxes.${i}.frame`, `face box for frame ${box.frame}, but the clip has ${input.frames.length} frames`);
   }
   const id = input.id ?? newClipId();
-  assertClipId(id);
-  const final = recordedClipPaths(ws.clips, id).dir;
-  if (existsSync(final)) throw new ClipStoreError('conflict', 'id', `a clip '${id}' already exists`);
-
-  await fs.mkdir(ws.clips, { recursive: true });
-  const staging = path.join(ws.clips, `.saving-${randomBytes(6).toString('hex')}`);
-  try {
-    await writeRecordedClip(
-      staging,
-      {
-        id,
-        label,
-        intensity: input.intensity,
-        ...(input.subject ? { subject: input.subject } : {}),
-        notes: input.notes ?? '',
-        fps: input.fps,
-        createdAt: new Date().toISOString(),
-        source: input.source,
-        faceBoxes: input.faceBoxes ?? [],
-      },
-      input.frames,
-    );
-    const stagedClip = path.join(staging, id);
-    if (input.webm) await writeFileAtomic(path.join(stagedClip, 'clip.webm'), input.webm);
-    await saveHooks.beforeCommit?.(stagedClip);
-    try {
-      await fs.rename(stagedClip, final);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new ClipStoreError('conflict', 'id', `a clip '${id}' already exists`);
-      throw err;
-    }
-  } finally {
-    await fs.rm(staging, { recursive: true, force: true });
-  }
+  await commitClip(
+    ws,
+    {
+      id,
+      label,
+      intensity: input.intensity,
+      ...(input.subject ? { subject: input.subject } : {}),
+      notes: input.notes ?? '',
+      fps: input.fps,
+      createdAt: new Date().toISOString(),
+      source: input.source,
+      faceBoxes: input.faceBoxes ?? [],
+    },
+    input.frames,
+    input.webm,
+  );
   await ensureRecordedDataset(ws);
-  return summarise(ws, await readMeta(ws, id), id, labelsOf(await recordedSpec(ws)));
+  return summarise(ws, await readClipMeta(ws, id), id, labelsOf(await recordedSpec(ws)));
 }
 
 /** Edits label, intensity, subject or notes; frames and boxes stay as recorded. */
@@ -303,27 +257,20 @@ export async function updateClip(
   id: string,
   changes: { label?: string; intensity?: IntensityName; subject?: string; notes?: string },
 ): Promise<ClipSummary> {
-  const meta = await readMeta(ws, id);
-  const next: Record<string, unknown> = { ...meta };
-  if (changes.label !== undefined) next.label = await canonicalLabel(ws, changes.label);
-  if (changes.intensity !== undefined) next.intensity = changes.intensity;
-  if (changes.notes !== undefined) next.notes = changes.notes;
-  // An empty subject removes it.
-  if (changes.subject !== undefined) {
-    if (changes.subject.trim()) next.subject = changes.subject.trim();
-    else delete next.subject;
-  }
-  const parsed = RecordedClipMetaSchema.parse(next);
-  await writeJsonAtomic(recordedClipPaths(ws.clips, id).metaFile, parsed);
+  // The label is checked before the lock: it reads the dataset registry, not the clip.
+  const label = changes.label !== undefined ? await canonicalLabel(ws, changes.label) : undefined;
+  const parsed = await updateClipMeta(ws, id, (meta) => {
+    const next: Record<string, unknown> = { ...meta };
+    if (label !== undefined) next.label = label;
+    if (changes.intensity !== undefined) next.intensity = changes.intensity;
+    if (changes.notes !== undefined) next.notes = changes.notes;
+    // An empty subject removes it.
+    if (changes.subject !== undefined) {
+      if (changes.subject.trim()) next.subject = changes.subject.trim();
+      else delete next.subject;
+    }
+    return next;
+  });
   return summarise(ws, parsed, id, labelsOf(await recordedSpec(ws)));
 }
 
-/** Deletes a clip: renamed out of sight first (one step), then removed. */
-export async function deleteClip(ws: Workspace, id: string): Promise<void> {
-  assertClipId(id);
-  const dir = recordedClipPaths(ws.clips, id).dir;
-  if (!existsSync(dir)) throw new ClipStoreError('not-found', 'id', `no recorded clip '${id}'`);
-  const doomed = path.join(ws.clips, `.deleting-${randomBytes(6).toString('hex')}`);
-  await fs.rename(dir, doomed);
-  await fs.rm(doomed, { recursive: true, force: true });
-}

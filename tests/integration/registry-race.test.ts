@@ -1,7 +1,8 @@
 /**
  * Registries updated from several processes at once lose nothing: ten real `dfer datasets add` processes
  * started together each register their own dataset into one workspace's datasets.json, and ten processes
- * each save a combination into its combinations.json; every one of them is kept. Without the file lock
+ * each save a combination into its combinations.json, and ten processes each edit one clip's meta.json;
+ * every one of them is kept. Without the file lock
  * (read-modify-write with no lock) most of them are lost.
  *
  * The datasets round runs the built CLI (needs `npm run build`); the combinations round runs a child script
@@ -12,6 +13,7 @@ import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitClip, readClipMeta } from '../../src-main/workspace/clip-store';
 import { listCombinations } from '../../src-main/workspace/combination-store';
 import { readRegistry } from '../../src-main/workspace/dataset-store';
 import type { PredictionsRecord } from '../../src-main/workspace/run-records';
@@ -57,6 +59,18 @@ function predictions(run: string, probabilities: number[][]): PredictionsRecord 
   return { run, split: 'test', epoch: 0, labels: ['a', 'b'], clipIds: probabilities.map((_, i) => `c${i}`), targets: [0, 1, 1], probabilities };
 }
 
+/** Bundles a child script of tests/helpers (with the workbench source it imports) into one .mjs for plain Node. */
+async function bundleChild(entry: string, outDir: string): Promise<string> {
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    root,
+    ssr: { noExternal: true },
+    build: { ssr: path.join(root, 'tests', 'helpers', entry), outDir, emptyOutDir: true, minify: false, rolldownOptions: { output: { format: 'es', entryFileNames: 'child.mjs' } } },
+  });
+  return path.join(outDir, 'child.mjs');
+}
+
 describe('registries written by ten processes at once', () => {
   const tmp = tempDir('dfer-race-');
   afterAll(() => tmp.cleanup());
@@ -94,20 +108,26 @@ describe('registries written by ten processes at once', () => {
       mkdirSync(path.join(ws.runs, run, 'predictions'), { recursive: true });
       writeFileSync(path.join(ws.runs, run, 'predictions', 'test.json'), JSON.stringify(predictions(run, probs.map((r) => [...r]))));
     }
-    const outDir = path.join(tmp.dir, 'child');
-    await build({
-      configFile: false,
-      logLevel: 'warn',
-      root,
-      ssr: { noExternal: true },
-      build: { ssr: path.join(root, 'tests', 'helpers', 'registry-race-child.ts'), outDir, emptyOutDir: true, minify: false, rolldownOptions: { output: { format: 'es', entryFileNames: 'child.mjs' } } },
-    });
-    const child = path.join(outDir, 'child.mjs');
+    const child = await bundleChild('registry-race-child.ts', path.join(tmp.dir, 'child'));
 
     const names = Array.from({ length: WRITERS }, (_, i) => `combo-${i}`);
     const { exits, seconds } = await together(names.map((name, i) => [child, ws.root, name, String(i / WRITERS)]));
     console.log(`combinations round: ${WRITERS} saving processes in ${seconds.toFixed(2)} s`);
     for (const [i, e] of exits.entries()) expect(e.code, `writer ${i} failed: ${e.stderr}`).toBe(0);
     expect((await listCombinations(ws)).map((c) => c.name).sort()).toEqual([...names].sort());
+  }, 180_000);
+
+  it(`a clip's meta.json: ${WRITERS} parallel edits all land`, async () => {
+    const ws = openWorkspace(path.join(tmp.dir, 'ws-clips'));
+    const frame = await jpegBytes({ width: 16, height: 16 });
+    await commitClip(ws, { id: 'clip-1', label: 'Happy', intensity: 'mid', fps: 10, createdAt: new Date().toISOString(), source: 'frames' }, [frame, frame]);
+    const child = await bundleChild('clip-edit-child.ts', path.join(tmp.dir, 'clip-child'));
+    const tags = Array.from({ length: WRITERS }, (_, i) => `edit-${i}`);
+    const { exits, seconds } = await together(tags.map((tag) => [child, ws.root, 'clip-1', tag]));
+    console.log(`clip round: ${WRITERS} editing processes in ${seconds.toFixed(2)} s`);
+    for (const [i, e] of exits.entries()) expect(e.code, `editor ${i} failed: ${e.stderr}`).toBe(0);
+    const meta = await readClipMeta(ws, 'clip-1');
+    expect(meta.notes.split(' ').sort()).toEqual([...tags].sort());
+    expect(meta.frameCount).toBe(2);
   }, 180_000);
 });

@@ -1,5 +1,5 @@
 /**
- * The clips recorded in the workbench (format in ../recorded-clip.ts), read as a dataset whose root is the
+ * The clips recorded in the workbench (format in ../../workspace/clip-store.ts), read as a dataset whose root is the
  * workspace's `clips/` folder. Labels default to DFEW's names, so models trained on DFEW (or the
  * synthetic set) can be tested on them directly.
  */
@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { listFolder } from '../frame-files';
 import { stratifiedHoldout } from '../holdout';
 import { DFEW_LABELS, findLabel } from '../labels';
-import { RecordedClipMetaSchema, recordedClipPaths } from '../recorded-clip';
+import { RecordedClipMetaSchema, recordedClipPaths } from '../../workspace/clip-store';
 import type { RecordedSpec } from '../../workspace/dataset-spec';
 import type { DatasetIndex } from '../types';
 import { IndexBuilder } from './index-builder';

@@ -9,7 +9,7 @@ import { createDispatcher } from '../../../src-main/api/dispatch';
 import { EventBus } from '../../../src-main/api/events';
 import { createHandlers } from '../../../src-main/api/handlers';
 import { initBackend } from '../../../src-main/engine/backend';
-import { writeRecordedClip } from '../../../src-main/data/recorded-clip';
+import { writeRecordedClip } from '../../../src-main/workspace/clip-store';
 import { openWorkspace } from '../../../src-main/workspace/workspace';
 import { tempDir } from '../../helpers/tmp';
 import { jpegBytes } from '../data/fixtures';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClipPredictionReport } from '../../../src-main/api/types';
 import { buildProgram } from '../../../src-main/cli';
 import { formatPredictionTable } from '../../../src-main/cli/predict';
-import { writeRecordedClip } from '../../../src-main/data/recorded-clip';
+import { writeRecordedClip } from '../../../src-main/workspace/clip-store';
 import { initBackend } from '../../../src-main/engine/backend';
 import { openWorkspace } from '../../../src-main/workspace/workspace';
 import { makeFaceVideo } from '../../helpers/face-video';

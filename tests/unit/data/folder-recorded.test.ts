@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sequencePrefix } from '../../../src-main/data/datasets/folder';
-import { recordedFrameName, writeRecordedClip } from '../../../src-main/data/recorded-clip';
+import { recordedFrameName, writeRecordedClip } from '../../../src-main/workspace/clip-store';
 import { openDataset } from '../../../src-main/data/open-dataset';
 import { jpegBytes, tempDir, writeFile, writeFrames } from './fixtures';
 

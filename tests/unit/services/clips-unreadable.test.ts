@@ -5,7 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClipStoreError, deleteClip, listClips, readClipFrame, saveClip, updateClip } from '../../../src-main/services/clips';
+import { listClips, readClipFrame, saveClip, updateClip } from '../../../src-main/services/clips';
+import { ClipStoreError, deleteClip } from '../../../src-main/workspace/clip-store';
 import { WorkspaceFileError } from '../../../src-main/workspace/read-json';
 import { openWorkspace } from '../../../src-main/workspace/workspace';
 import { tempDir } from '../../helpers/tmp';

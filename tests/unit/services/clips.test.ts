@@ -9,17 +9,16 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDataset } from '../../../src-main/data/open-dataset';
 import {
-  deleteClip,
   listClips,
   readClipFrame,
   readClipVideo,
   RECORDED_DATASET_ID,
   resolveRecordedClips,
   saveClip,
-  saveHooks,
   updateClip,
   type SaveClipInput,
 } from '../../../src-main/services/clips';
+import { deleteClip, saveHooks } from '../../../src-main/workspace/clip-store';
 import { getDataset } from '../../../src-main/workspace/dataset-store';
 import { openWorkspace } from '../../../src-main/workspace/workspace';
 import { tempDir } from '../../helpers/tmp';
