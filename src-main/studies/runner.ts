@@ -13,7 +13,8 @@ import type { RunProgress, RunStatus } from '../workspace/run-records';
 import { markInterruptedRuns, readStatus, runDir } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
 import type { StudyMatrixEntry } from './dto';
-import { loadStudy, materialize, studyDetail, StudyError, trainable } from './store';
+import { loadStudy, materialize, studyDetail, trainable } from './store';
+import { StudyError } from '../workspace/study-store';
 
 export interface StudyRunPlan {
   /** Runs this runner will train. */

@@ -19,7 +19,7 @@ import { writeFileAtomic } from '../workspace/atomic';
 import type { Workspace } from '../workspace/workspace';
 import type { SlurmTaskView, StudySubmission } from './dto';
 import { EXIT_PREEMPTED } from './runner';
-import { recordSubmission, slurmDir, studyDir } from './store';
+import { recordSubmission, slurmDir, studyDir } from '../workspace/study-store';
 
 /** What `dfer study submit --slurm` takes; each maps to one sbatch option. */
 export const slurmOptionsSchema = z.strictObject({

@@ -1,5 +1,7 @@
 /**
- * The study store: `studies/<id>/` next to `runs/`, in the same plain-file style.
+ * Studies as researchers use them, over the study store (workspace/study-store.ts, which owns the files
+ * and every write): draft, create, extend and materialise a study into runs, and read its progress. The
+ * layout on disk:
  *
  * - `spec.json`: the study as created (base config, axes, folds, seeds, baseline), written once with an
  *   exclusive create and never changed.
@@ -22,19 +24,16 @@ import { runConfigSchema } from '../../src-shared/run-config';
 import { resolveRunConfig, RunSetupError, type DatasetContextCache } from '../engine/run-setup';
 import { openDataset } from '../data/open-dataset';
 import { getDataset } from '../workspace/dataset-store';
-import { writeJsonAtomic } from '../workspace/atomic';
-import { withFileLock } from '../workspace/locks';
-import { parseJsonLines, readJsonFile, WorkspaceFileError } from '../workspace/read-json';
+import { WorkspaceFileError } from '../workspace/read-json';
 import { ResolvedRunConfigSchema, type RunStatus } from '../workspace/run-records';
 import { createRunFolder, readConfig, readMetrics, readStatus, runDir } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
-import type { StudyCounts, StudyDetail, StudyExtension, StudyMatrixEntry, StudyPreview, StudySubmission, StudySummary } from './dto';
+import type { StudyCounts, StudyDetail, StudyExtension, StudyMatrixEntry, StudyPreview, StudySummary } from './dto';
 import {
   cells,
   expandPlan,
   extendPlan,
   runKey,
-  STUDY_ID_PATTERN,
   studyCreateInputSchema,
   studyExtendInputSchema,
   studySpecSchema,
@@ -45,26 +44,19 @@ import {
   type StudySpec,
 } from './spec';
 import { getTemplate, templateBase } from './templates';
-import { ServiceError, type ServiceErrorCode } from '../workspace/service-error';
-
-/** A refusal that names what is wrong (the API maps `field` to an invalid-argument issue). */
-export class StudyError extends ServiceError {
-  constructor(message: string, code: ServiceErrorCode, field?: string) {
-    super(code, message, field);
-    this.name = 'StudyError';
-  }
-}
-
-export const StudyIndexLineSchema = z.strictObject({
-  index: z.number().int().min(0),
-  key: z.string(),
-  cell: z.string(),
-  fold: z.string(),
-  seed: z.number().int(),
-  runId: z.string(),
-  at: z.string(),
-});
-export type StudyIndexLine = z.infer<typeof StudyIndexLineSchema>;
+import {
+  createStudyFolder,
+  listStudyIds,
+  readStudyExtensions,
+  readStudyIndex,
+  readStudySpec,
+  readStudySubmissions,
+  studyDir,
+  StudyError,
+  withStudyIndexLock,
+  writeStudyExtension,
+  type StudyIndexLine,
+} from '../workspace/study-store';
 
 export const StudyExtensionSchema = z.strictObject({
   at: z.string(),
@@ -73,29 +65,6 @@ export const StudyExtensionSchema = z.strictObject({
   seeds: z.array(z.number().int()),
   added: z.number().int().min(0),
 });
-
-export const StudySubmissionSchema = z.strictObject({
-  jobId: z.string(),
-  submittedAt: z.string(),
-  array: z.string(),
-  script: z.string(),
-  partition: z.string().nullable(),
-});
-
-export function assertStudyId(id: string): void {
-  if (!STUDY_ID_PATTERN.test(id) || id.includes('..')) throw new StudyError(`invalid study id '${id.slice(0, 80)}'`, 'invalid', 'id');
-}
-
-export function studyDir(ws: Workspace, id: string): string {
-  assertStudyId(id);
-  return path.join(ws.studies, id);
-}
-
-const specFile = (dir: string) => path.join(dir, 'spec.json');
-const indexFile = (dir: string) => path.join(dir, 'runs.jsonl');
-const extensionsDir = (dir: string) => path.join(dir, 'extensions');
-export const slurmDir = (dir: string) => path.join(dir, 'slurm');
-const submissionsFile = (dir: string) => path.join(slurmDir(dir), 'submissions.jsonl');
 
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'study';
@@ -226,32 +195,8 @@ function runName(spec: StudySpec, run: PlannedRun): string {
   return `${spec.name} · ${run.cell} · ${run.fold} · seed ${run.seed}`.slice(0, 120);
 }
 
-async function readIndex(dir: string): Promise<StudyIndexLine[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(indexFile(dir), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  return parseJsonLines(indexFile(dir), text, StudyIndexLineSchema).records;
-}
-
-async function readExtensions(dir: string): Promise<z.infer<typeof StudyExtensionSchema>[]> {
-  let names: string[];
-  try {
-    names = (await fs.readdir(extensionsDir(dir))).filter((n) => /^\d{3}\.json$/.test(n)).sort();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  return Promise.all(names.map((n) => readJsonFile(path.join(extensionsDir(dir), n), StudyExtensionSchema)));
-}
-
-export async function readSpec(ws: Workspace, id: string): Promise<StudySpec> {
-  const dir = studyDir(ws, id);
-  if (!existsSync(specFile(dir))) throw new StudyError(`no study '${id}' in ${ws.studies}`, 'not-found', 'id');
-  return readJsonFile(specFile(dir), studySpecSchema);
+export function readSpec(ws: Workspace, id: string): Promise<StudySpec> {
+  return readStudySpec(ws, id, studySpecSchema);
 }
 
 /** The spec's plan with every extension applied. */
@@ -263,9 +208,9 @@ export function effectivePlan(spec: StudySpec, extensions: { axes: StudySpec['pl
 export async function loadStudy(ws: Workspace, id: string) {
   const spec = await readSpec(ws, id);
   const dir = studyDir(ws, id);
-  const extensions = await readExtensions(dir);
+  const extensions = await readStudyExtensions(dir, StudyExtensionSchema);
   const plan = effectivePlan(spec, extensions);
-  const index = await readIndex(dir);
+  const index = await readStudyIndex(dir);
   return { dir, spec, extensions, plan, index };
 }
 
@@ -275,9 +220,8 @@ export async function loadStudy(ws: Workspace, id: string) {
  */
 export async function materialize(ws: Workspace, id: string): Promise<{ index: StudyIndexLine[]; added: number }> {
   const dir = studyDir(ws, id);
-  return withFileLock(indexFile(dir), async () => {
-    const { spec, plan } = await loadStudy(ws, id);
-    const index = await readIndex(dir);
+  return withStudyIndexLock(dir, async (append) => {
+    const { spec, plan, index } = await loadStudy(ws, id);
     const have = new Map(index.map((l) => [l.key, l]));
     const planned = expandPlan(spec.base, plan);
     const missing = planned.filter((r) => !have.has(runKey(r)));
@@ -296,7 +240,7 @@ export async function materialize(ws: Workspace, id: string): Promise<{ index: S
         runId = resolved.id;
       }
       const line: StudyIndexLine = { index: index.length, key, cell: run.cell, fold: run.fold, seed: run.seed, runId, at: new Date().toISOString() };
-      await fs.appendFile(indexFile(dir), JSON.stringify(line) + '\n');
+      await append(line);
       index.push(line);
       added++;
     }
@@ -337,15 +281,7 @@ export async function createStudy(ws: Workspace, input: StudyCreateInput, now = 
     throw new StudyError(`the study's runs are not valid:\n  ${issues.map((i) => `${i.path}: ${i.message}`).join('\n  ')}`, 'invalid', first.path);
   }
   if (planned.length === 0) throw new StudyError('the study plans no runs', 'invalid', 'axes');
-  const dir = studyDir(ws, spec.id);
-  await fs.mkdir(ws.studies, { recursive: true });
-  try {
-    await fs.mkdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new StudyError(`a study '${spec.id}' exists already`, 'conflict', 'id');
-    throw err;
-  }
-  await writeJsonAtomic(specFile(dir), spec);
+  await createStudyFolder(ws, spec.id, spec);
   const { index } = await materialize(ws, spec.id);
   return { spec, runs: index.length };
 }
@@ -375,27 +311,10 @@ export async function extendStudy(ws: Workspace, id: string, raw: StudyExtendInp
   const fresh = planned.filter((r) => !expandPlan(spec.base, plan).some((o) => runKey(o) === runKey(r)));
   const issues = await checkPlanned(ws, fresh);
   if (issues.length > 0) throw new StudyError(`the new runs are not valid:\n  ${issues.map((i) => `${i.path}: ${i.message}`).join('\n  ')}`, 'invalid', issues[0]!.path);
-  await fs.mkdir(extensionsDir(dir), { recursive: true });
-  const n = extensions.length + 1;
-  const file = path.join(extensionsDir(dir), `${String(n).padStart(3, '0')}.json`);
   const record: StudyExtension = { at: new Date().toISOString(), axes: extra.axes, folds, seeds, added: planned.length - before };
-  // Exclusive create: two extenders at once cannot both be extension N.
-  await fs.writeFile(file, JSON.stringify(record, null, 2) + '\n', { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EEXIST') throw new StudyError('another process extended the study at the same moment: try again', 'conflict', 'id');
-    throw err;
-  });
+  await writeStudyExtension(dir, extensions.length + 1, record);
   const { added } = await materialize(ws, id);
   return { added };
-}
-
-export async function listStudyIds(ws: Workspace): Promise<string[]> {
-  try {
-    const names = await fs.readdir(ws.studies);
-    return names.filter((n) => STUDY_ID_PATTERN.test(n) && existsSync(specFile(path.join(ws.studies, n)))).sort().reverse();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
 }
 
 function emptyCounts(): StudyCounts {
@@ -442,22 +361,6 @@ function countEntries(entries: StudyMatrixEntry[]): StudyCounts {
   return counts;
 }
 
-async function readSubmissions(dir: string): Promise<StudySubmission[]> {
-  try {
-    const text = await fs.readFile(submissionsFile(dir), 'utf8');
-    return parseJsonLines(submissionsFile(dir), text, StudySubmissionSchema).records;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-export async function recordSubmission(ws: Workspace, id: string, submission: StudySubmission): Promise<void> {
-  const dir = studyDir(ws, id);
-  await fs.mkdir(slurmDir(dir), { recursive: true });
-  await withFileLock(submissionsFile(dir), async () => fs.appendFile(submissionsFile(dir), JSON.stringify(submission) + '\n'));
-}
-
 function summaryOf(spec: StudySpec, plan: StudySpec['plan'], extensions: number, submissions: number, counts: StudyCounts): StudySummary {
   return {
     id: spec.id,
@@ -480,7 +383,7 @@ function summaryOf(spec: StudySpec, plan: StudySpec['plan'], extensions: number,
 export async function studyDetail(ws: Workspace, id: string): Promise<Omit<StudyDetail, 'slurm'>> {
   const { dir, spec, extensions, plan, index } = await loadStudy(ws, id);
   const matrix = await Promise.all(index.map((l) => matrixEntry(ws, l)));
-  const submissions = await readSubmissions(dir);
+  const submissions = await readStudySubmissions(dir);
   return {
     summary: summaryOf(spec, plan, extensions.length, submissions.length, countEntries(matrix)),
     spec,

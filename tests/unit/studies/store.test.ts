@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStudy, extendStudy, listStudies, materialize, previewStudy, studyDetail, StudyError } from '../../../src-main/studies/store';
+import { createStudy, extendStudy, listStudies, materialize, previewStudy, studyDetail } from '../../../src-main/studies/store';
+import { StudyError } from '../../../src-main/workspace/study-store';
 import { ResolvedRunConfigSchema } from '../../../src-main/workspace/run-records';
 import type { Workspace } from '../../../src-main/workspace/workspace';
 import { syntheticWorkspace } from '../../helpers/synthetic-workspace';
