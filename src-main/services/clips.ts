@@ -1,24 +1,35 @@
 /**
  * The clip service: what the app and the CLI do with recorded clips on top of the clip store
- * (workspace/clip-store.ts, which owns the format and every write): validate frames by decoding them, check
- * labels against the clips' label map, summarise clips for the Clips view, read a frame, and resolve clips
- * to predict on through the `recorded-clips` dataset.
+ * (workspace/clip-store.ts, which owns the format, the listing and reading, and every write): validate
+ * frames by decoding them, check labels against the clips' label map, summarise clips for the Clips view,
+ * return a frame or the video as the API does, and resolve clips to predict on through the `recorded-clips`
+ * dataset.
  *
  * A clip appears whole or not at all: the store writes it into a hidden staging folder beside the others
  * (`clips/.saving-*`, skipped by every listing) and renames it into place, so a failure at any point leaves
  * nothing behind, and a reader never sees a clip whose frames are still being written.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
-import path from 'node:path';
+import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import type { ClipFrame, ClipSummary, IntensityName } from '../api/types';
 import { openRecorded } from '../data/datasets/recorded';
 import { imageDimensions } from '../data/frames';
-import { listFolder } from '../data/frame-files';
 import { inspectImageBytes } from '../data/frame-integrity';
 import { DFEW_LABELS, findLabel } from '../data/labels';
-import { ClipStoreError, commitClip, readClipMeta, recordedClipPaths, recordedFrameName, updateClipMeta, type RecordedClipMeta } from '../workspace/clip-store';
+import {
+  clipHasVideo,
+  ClipStoreError,
+  commitClip,
+  listClipIds,
+  readClipFrameBytes,
+  readClipMeta,
+  readClipVideoBytes,
+  readFrameFile,
+  recordedClipPaths,
+  updateClipMeta,
+  type RecordedClipMeta,
+} from '../workspace/clip-store';
 import { RecordedSpecSchema, type RecordedSpec } from '../workspace/dataset-spec';
 import type { ClipRecord } from '../data/types';
 import { readRegistry, registerDataset } from '../workspace/dataset-store';
@@ -49,12 +60,6 @@ export async function ensureRecordedDataset(ws: Workspace): Promise<void> {
   await registerDataset(ws, await recordedSpec(ws), { id: RECORDED_DATASET_ID, builtin: true, keepExisting: true });
 }
 
-/** Ids of the clips that are complete (have their meta.json), in natural order. */
-export async function listClipIds(ws: Workspace): Promise<string[]> {
-  const listing = await listFolder(ws.clips);
-  return listing.folders.filter((id) => existsSync(recordedClipPaths(ws.clips, id).metaFile));
-}
-
 /**
  * The clips with these ids, in this order, with the label map they are labelled in. A clip that does not
  * exist, or that the recorded adapter cannot use (bad meta.json, unknown label), is an error naming it.
@@ -79,8 +84,7 @@ function faceFrames(meta: RecordedClipMeta): number {
 }
 
 async function summarise(ws: Workspace, meta: RecordedClipMeta, id: string, labels: readonly string[]): Promise<ClipSummary> {
-  const paths = recordedClipPaths(ws.clips, id);
-  const first = await fs.readFile(path.join(paths.framesDir, recordedFrameName(1))).catch(() => null);
+  const first = await readFrameFile(ws, id, 1);
   const dims = first ? imageDimensions(first) : undefined;
   const found = faceFrames(meta);
   const problem = findLabel(labels, meta.label) < 0 ? `label "${meta.label}" is not one of ${labels.join(', ')}` : undefined;
@@ -96,7 +100,7 @@ async function summarise(ws: Workspace, meta: RecordedClipMeta, id: string, labe
     frameCount: meta.frameCount,
     faceFrames: found,
     flagged: found === 0 || faceMissingInMost(found, meta.frameCount),
-    hasVideo: existsSync(path.join(paths.dir, 'clip.webm')),
+    hasVideo: clipHasVideo(ws, id),
     width: dims?.width ?? 0,
     height: dims?.height ?? 0,
     ...(problem ? { problem } : {}),
@@ -121,7 +125,7 @@ async function unreadableSummary(ws: Workspace, id: string, reason: string): Pro
     frameCount: 0,
     faceFrames: 0,
     flagged: false,
-    hasVideo: existsSync(path.join(dir, 'clip.webm')),
+    hasVideo: clipHasVideo(ws, id),
     width: 0,
     height: 0,
     problem: reason,
@@ -148,20 +152,14 @@ export async function listClips(ws: Workspace): Promise<ClipSummary[]> {
 }
 
 export async function readClipFrame(ws: Workspace, id: string, frame: number): Promise<ClipFrame> {
-  const meta = await readClipMeta(ws, id);
-  if (frame > meta.frameCount) throw new ClipStoreError('invalid', 'frame', `clip ${id} has ${meta.frameCount} frames; frame ${frame} does not exist`);
-  const file = path.join(recordedClipPaths(ws.clips, id).framesDir, recordedFrameName(frame));
-  const bytes = await fs.readFile(file).catch(() => {
-    throw new ClipStoreError('not-found', 'frame', `clip ${id}: frame file ${recordedFrameName(frame)} is missing`);
-  });
+  const { meta, bytes } = await readClipFrameBytes(ws, id, frame);
   const dims = imageDimensions(bytes);
   return { id, frame, frameCount: meta.frameCount, mime: 'image/jpeg', base64: bytes.toString('base64'), width: dims?.width ?? 0, height: dims?.height ?? 0 };
 }
 
 /** The original recording (clip.webm), or null when the clip has none. */
 export async function readClipVideo(ws: Workspace, id: string): Promise<{ id: string; mime: 'video/webm'; base64: string } | null> {
-  await readClipMeta(ws, id);
-  const bytes = await fs.readFile(path.join(recordedClipPaths(ws.clips, id).dir, 'clip.webm')).catch(() => null);
+  const bytes = await readClipVideoBytes(ws, id);
   return bytes ? { id, mime: 'video/webm', base64: bytes.toString('base64') } : null;
 }
 
@@ -257,11 +255,10 @@ export async function updateClip(
   id: string,
   changes: { label?: string; intensity?: IntensityName; subject?: string; notes?: string },
 ): Promise<ClipSummary> {
-  // The label is checked before the lock: it reads the dataset registry, not the clip.
-  const label = changes.label !== undefined ? await canonicalLabel(ws, changes.label) : undefined;
-  const parsed = await updateClipMeta(ws, id, (meta) => {
+  const parsed = await updateClipMeta(ws, id, async (meta) => {
     const next: Record<string, unknown> = { ...meta };
-    if (label !== undefined) next.label = label;
+    // Checked once the clip is read, as always: a clip that is unknown or damaged is the error reported first.
+    if (changes.label !== undefined) next.label = await canonicalLabel(ws, changes.label);
     if (changes.intensity !== undefined) next.intensity = changes.intensity;
     if (changes.notes !== undefined) next.notes = changes.notes;
     // An empty subject removes it.
