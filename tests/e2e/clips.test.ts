@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ClipPredictionReport } from '../../src-main/api/contract';
 import { makeFaceVideo } from '../helpers/face-video';
 import { tempDir } from '../helpers/tmp';
-import { afterFrames, IMAGES, launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
+import { afterFrames, IMAGES, root, type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 const DFER = path.join(root, 'bin', 'dfer.mjs');
 const CROP = 32;
@@ -84,18 +84,12 @@ describe('Clips in Chromium via web mode, with a fake camera', () => {
     makeFaceVideo(y4m, { seconds: 4, fps: 15 });
     makeFaceVideo(importVideo, { seconds: 2, fps: 15 });
 
-    served = await startServe(ws);
-    browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`]);
-    page = await newRecordingPage(browser, consoleErrors, SCREENSHOT_PAGE);
+    ({ served, browser, page } = await startBrowserSession(ws, consoleErrors, { chromiumArgs: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`] }));
     await page.goto(served.url);
     mkdirSync(IMAGES, { recursive: true });
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    tmp.cleanup();
-  });
+  afterAll(() => stopBrowserSession({ browser, served }, tmp));
 
   it('records a clip from the camera: the face is found in every frame and the crops have the chosen size', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Clips', exact: true }).click();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
-import { IMAGES, launchChromium, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
+import { IMAGES, type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 
 describe('Datasets and New run in Chromium via web mode', () => {
@@ -19,17 +19,11 @@ describe('Datasets and New run in Chromium via web mode', () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    served = await startServe(`${tmp.dir}/ws`);
-    browser = await launchChromium();
-    page = await newRecordingPage(browser, consoleErrors, SCREENSHOT_PAGE);
+    ({ served, browser, page } = await startBrowserSession(`${tmp.dir}/ws`, consoleErrors));
     await page.goto(served.url);
     mkdirSync(IMAGES, { recursive: true });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    tmp.cleanup();
-  });
+  afterAll(() => stopBrowserSession({ browser, served }, tmp));
 
   /** A full-page screenshot with the viewport as tall as the page, so sticky bars sit where they belong. */
   async function screenshot(file: string) {

@@ -10,13 +10,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { Browser, Download, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorkspace } from '../../src-main/workspace/workspace';
 import { LABELS, writeFabricatedRun, type FabricatedRun } from '../helpers/fabricated-runs';
 import { tempDir } from '../helpers/tmp';
 import { makeDfew, oneClipPerClass } from '../unit/data/fixtures';
-import { launchChromium, newRecordingPage, SCREENSHOT_PAGE, startServe, type Served } from './harness';
+import { callApi, downloadOf, type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 /** Two epochs, and four with the best UAR in the second (index 1): runs of different lengths. */
 const SHORT: FabricatedRun = { id: 'run-short', name: 'short ce run', epochs: 2, aux: 'none', alpha: 0, correct: [3, 1, 2, 1, 0, 0, 1] };
@@ -33,37 +33,18 @@ describe('the first hour: start screen, epochs, presets, clip labels, exports (C
   const nav = (label: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
   const row = (id: string) => page.locator(`[data-testid="runs-table"] tr[data-run-id="${id}"]`);
 
-  async function api<T>(method: string, args: unknown = {}): Promise<T> {
-    const res = await fetch(`${served.origin}/api/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${served.token}` },
-      body: JSON.stringify(args),
-    });
-    const reply = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
-    if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
-    return reply.result as T;
-  }
+  const api = <T>(method: string, args: unknown = {}) => callApi<T>(served, method, args);
 
-  async function downloadOf(click: () => Promise<void>): Promise<{ download: Download; body: Buffer }> {
-    const [download] = await Promise.all([page.waitForEvent('download'), click()]);
-    return { download, body: readFileSync((await download.path())!) };
-  }
   const csv = (body: Buffer) => parseCsv(body.toString('utf8')) as string[][];
 
   beforeAll(async () => {
     writeFabricatedRun(ws.runs, SHORT, 0);
     writeFabricatedRun(ws.runs, LONG, 1);
     await makeDfew(path.join(tmp.dir, 'DFEW'), oneClipPerClass(4));
-    served = await startServe(ws.root);
-    browser = await launchChromium();
-    page = await newRecordingPage(browser, consoleErrors, SCREENSHOT_PAGE);
+    ({ served, browser, page } = await startBrowserSession(ws.root, consoleErrors));
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    tmp.cleanup();
-  });
+  afterAll(() => stopBrowserSession({ browser, served }, tmp));
 
   it('opens on Datasets while no dataset is registered, and its add form says paths are on the server', async () => {
     await page.goto(served.url);
@@ -100,7 +81,7 @@ describe('the first hour: start screen, epochs, presets, clip labels, exports (C
   });
 
   it("writes the run's metrics CSV with per-intensity columns, and chart PNGs at 2x", async () => {
-    const { body } = await downloadOf(() => page.getByTestId('metrics-csv').click());
+    const { body } = await downloadOf(page, () => page.getByTestId('metrics-csv').click());
     const [header, ...rows] = csv(body);
     expect(rows).toHaveLength(LONG.epochs);
     const col = (name: string) => header!.indexOf(name);
@@ -111,7 +92,7 @@ describe('the first hour: start screen, epochs, presets, clip labels, exports (C
 
     const chart = page.getByTestId('chart-accuracy');
     const box = (await chart.locator('canvas').boundingBox())!;
-    const png = await downloadOf(() => chart.getByRole('button', { name: /PNG/ }).click());
+    const png = await downloadOf(page, () => chart.getByRole('button', { name: /PNG/ }).click());
     expect(png.download.suggestedFilename()).toMatch(/\.png$/);
     // IHDR: width and height, big-endian, at bytes 16-23.
     const width = png.body.readUInt32BE(16);
@@ -123,7 +104,7 @@ describe('the first hour: start screen, epochs, presets, clip labels, exports (C
   it('the runs CSV has machine-readable loss columns', async () => {
     await nav('Runs');
     await expect.poll(() => page.locator('[data-testid="runs-table"] tbody tr[data-run-id]').count(), { timeout: 15_000 }).toBe(2);
-    const { body } = await downloadOf(() => page.getByTestId('runs-csv').click());
+    const { body } = await downloadOf(page, () => page.getByTestId('runs-csv').click());
     const [header, ...rows] = csv(body);
     const get = (id: string, name: string) => rows.find((r) => r[header!.indexOf('id')] === id)![header!.indexOf(name)];
     expect(get(LONG.id, 'loss_aux')).toBe('ial-star');
@@ -138,7 +119,7 @@ describe('the first hour: start screen, epochs, presets, clip labels, exports (C
     // The per-class table counts from 1 too.
     expect((await page.locator(`[data-testid="compare-table"] tr[data-run-id="${LONG.id}"] td`).first().textContent())!.trim()).toBe('4');
     await page.getByTestId('compare-metric').selectOption('train.ce');
-    const { download, body } = await downloadOf(() => page.getByRole('button', { name: 'Curves CSV' }).click());
+    const { download, body } = await downloadOf(page, () => page.getByRole('button', { name: 'Curves CSV' }).click());
     expect(download.suggestedFilename()).toBe('compare-train.ce.csv');
     const [header, ...rows] = csv(body);
     expect(header).toEqual(['epoch', SHORT.id, LONG.id]);

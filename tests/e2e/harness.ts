@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type LaunchOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type Download, type LaunchOptions, type Page } from 'playwright-core';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 
@@ -107,6 +107,57 @@ export async function newRecordingPage(browser: Browser, errors: string[], optio
   return page;
 }
 
+/** A served workspace, the Chromium that drives it and the page the tests use. */
+export interface BrowserSession {
+  served: Served;
+  browser: Browser;
+  page: Page;
+}
+
+/** Starts `dfer serve` on `workspace`, launches Chromium and opens a page recording errors into `errors` (stopping what it started if a step fails). */
+export async function startBrowserSession(
+  workspace: string,
+  errors: string[],
+  opts: { chromiumArgs?: string[]; page?: Parameters<Browser['newPage']>[0] } = {},
+): Promise<BrowserSession> {
+  const served = await startServe(workspace);
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium(opts.chromiumArgs);
+    const page = await newRecordingPage(browser, errors, opts.page ?? SCREENSHOT_PAGE);
+    return { served, browser, page };
+  } catch (e) {
+    await browser?.close();
+    await served.stop();
+    throw e;
+  }
+}
+
+/** Closes Chromium and stops the server (those that were started), then removes the test's temp folder. */
+export async function stopBrowserSession(session: { browser?: Browser; served?: Served }, tmp: { cleanup: () => void }): Promise<void> {
+  await session.browser?.close();
+  await session.served?.stop();
+  tmp.cleanup();
+}
+
+/** The HTTP API as any client uses it: POST /api/<method> with the token as a Bearer header; the result, or an error with the server's message. */
+export async function callApi<T>(served: Served, method: string, args: unknown = {}): Promise<T> {
+  const res = await fetch(`${served.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${served.token}` },
+    body: JSON.stringify(args),
+  });
+  const reply = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
+  if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
+  return reply.result as T;
+}
+
+/** Runs `click` and waits for the download it starts; returns the download and its file's bytes. */
+export async function downloadOf(page: Page, click: () => Promise<void>): Promise<{ download: Download; body: Buffer }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  return { download, body: readFileSync(await download.path()) };
+}
+
 /**
  * Resolves once the page has drawn `frames` more animation frames: after a viewport change, by then responsive
  * charts have redrawn at the new size (ResizeObserver reports at the next frame, chart.js redraws at the one
@@ -114,6 +165,15 @@ export async function newRecordingPage(browser: Browser, errors: string[], optio
  */
 export async function afterFrames(page: Page, frames = 3): Promise<void> {
   await page.evaluate(`new Promise((resolve) => { let left = ${frames}; const step = () => (left-- > 0 ? requestAnimationFrame(step) : resolve(undefined)); step(); })`);
+}
+
+/** A screenshot into IMAGES/`file` of the whole page: the viewport as tall as the page (at least `minHeight`), then back to 1440x1000. */
+export async function fullPageScreenshot(page: Page, file: string, minHeight = 1000): Promise<void> {
+  const height = (await page.evaluate('document.documentElement.scrollHeight')) as number;
+  await page.setViewportSize({ width: 1440, height: Math.max(minHeight, height) });
+  await afterFrames(page);
+  await page.screenshot({ path: path.join(IMAGES, file) });
+  await page.setViewportSize({ width: 1440, height: 1000 });
 }
 
 /** The viewport the documentation screenshots are taken at, with downloads allowed (CSV/PNG/zip exports). */

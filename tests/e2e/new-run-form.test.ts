@@ -16,7 +16,7 @@ import { openWorkspace } from '../../src-main/workspace/workspace';
 import { writeFabricatedRun, type FabricatedRun } from '../helpers/fabricated-runs';
 import { tempDir } from '../helpers/tmp';
 import { makeDfew, oneClipPerClass } from '../unit/data/fixtures';
-import { launchChromium, newRecordingPage, SCREENSHOT_PAGE, startServe, type Served } from './harness';
+import { callApi, type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 /** Three finished runs of small / 4 frames / 32 px, with these training seconds per epoch (first epoch slow). */
 const MEASURED: { run: FabricatedRun; seconds: number[] }[] = [
@@ -37,16 +37,7 @@ describe('New run: unused fields, messages, kept form, time estimate (Chromium, 
   /** Expected seconds per training clip: per run, all epochs but the first; the median over runs. */
   let secondsPerClip = 0;
 
-  async function api<T>(method: string, args: unknown = {}): Promise<T> {
-    const res = await fetch(`${served.origin}/api/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${served.token}` },
-      body: JSON.stringify(args),
-    });
-    const reply = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
-    if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
-    return reply.result as T;
-  }
+  const api = <T>(method: string, args: unknown = {}) => callApi<T>(served, method, args);
 
   const field = (id: string) => page.locator(`[data-field="${id}"]`);
   async function fill(id: string, value: string) {
@@ -75,10 +66,8 @@ describe('New run: unused fields, messages, kept form, time estimate (Chromium, 
     perRun.sort((a, b) => a - b);
     secondsPerClip = perRun[1]!;
     await makeDfew(path.join(tmp.dir, 'DFEW'), DFEW_CLIPS);
-    served = await startServe(ws.root);
+    ({ served, browser, page } = await startBrowserSession(ws.root, consoleErrors));
     await api('datasets:add', { spec: { kind: 'dfew', root: path.join(tmp.dir, 'DFEW') }, id: 'mine' });
-    browser = await launchChromium();
-    page = await newRecordingPage(browser, consoleErrors, SCREENSHOT_PAGE);
     page.on('response', (r) => {
       if (r.status() >= 400) failedRequests.push(`${r.status()} ${new URL(r.url()).pathname}`);
     });
@@ -88,11 +77,7 @@ describe('New run: unused fields, messages, kept form, time estimate (Chromium, 
     await settle();
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    tmp.cleanup();
-  });
+  afterAll(() => stopBrowserSession({ browser, served }, tmp));
 
   it('cross-entropy only: alpha, A, lambda, eps and the log base are all marked unused, visibly and for screen readers', async () => {
     const auxOnly = ['rf-loss-alpha', 'rf-loss-decay-A', 'rf-loss-decay-lambda', 'rf-loss-eps', 'rf-loss-logBase'];

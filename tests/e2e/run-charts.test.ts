@@ -8,12 +8,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Download, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorkspace } from '../../src-main/workspace/workspace';
 import { LABELS, PER_CLASS, writeFabricatedRun, type FabricatedRun } from '../helpers/fabricated-runs';
 import { tempDir } from '../helpers/tmp';
-import { launchChromium, newRecordingPage, SCREENSHOT_PAGE, startServe, type Served } from './harness';
+import { downloadOf, type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 const NEUTRAL = LABELS.indexOf('Neutral');
 /** Two pretraining epochs, then three main ones; every class has PER_CLASS test clips, so WAR = UAR. */
@@ -54,11 +54,6 @@ describe('charts and run views: ranges, overlaps, phases, collapse, counts, Comp
   const evalOf = (id: string, epoch: number) => JSON.parse(readFileSync(runFile(id, 'eval', `epoch-${String(epoch).padStart(3, '0')}.json`), 'utf8'));
   const row = (id: string) => page.locator(`[data-testid="runs-table"] tr[data-run-id="${id}"]`);
 
-  async function downloadOf(click: () => Promise<void>): Promise<{ download: Download; body: Buffer }> {
-    const [download] = await Promise.all([page.waitForEvent('download'), click()]);
-    return { download, body: readFileSync((await download.path())!) };
-  }
-
   /** Opens a run's detail page and waits for its per-class table (the epoch charts are drawn by then). */
   async function openRun(id: string) {
     await page.goto(`${served.url}#/runs/${id}`);
@@ -98,16 +93,10 @@ describe('charts and run views: ranges, overlaps, phases, collapse, counts, Comp
 
   beforeAll(async () => {
     ALL.forEach((r, i) => writeFabricatedRun(ws.runs, r, i));
-    served = await startServe(ws.root);
-    browser = await launchChromium();
-    page = await newRecordingPage(browser, consoleErrors, SCREENSHOT_PAGE);
+    ({ served, browser, page } = await startBrowserSession(ws.root, consoleErrors));
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    tmp.cleanup();
-  });
+  afterAll(() => stopBrowserSession({ browser, served }, tmp));
 
   it('draws metric charts on fixed ranges: 0-100% for WAR/UAR and recalls, losses and rates from 0', async () => {
     const metrics = metricsOf(PRE.id);
@@ -191,7 +180,7 @@ describe('charts and run views: ranges, overlaps, phases, collapse, counts, Comp
     const rowSums = record.confusion.map((r: number[]) => r.reduce((a, b) => a + b, 0));
     await expect.poll(() => page.getByTestId('class-n').allTextContents(), { timeout: 15_000 }).toEqual(rowSums.map(String));
     // Per intensity: the curve's legend (read from its SVG export) names n per bin, from the eval file.
-    const { body } = await downloadOf(() => page.getByTestId('chart-intensity-curve').getByRole('button', { name: /SVG/ }).click());
+    const { body } = await downloadOf(page, () => page.getByTestId('chart-intensity-curve').getByRole('button', { name: /SVG/ }).click());
     const svg = body.toString('utf8');
     for (const bin of ['low', 'mid', 'high']) expect(svg).toContain(`${bin} (n = ${record.perIntensity[bin].count})`);
   });
@@ -199,7 +188,7 @@ describe('charts and run views: ranges, overlaps, phases, collapse, counts, Comp
   it('exports a chart as SVG with its title, axes and every series', async () => {
     await openRun(PRE.id);
     const chart = page.getByTestId('chart-accuracy');
-    const { download, body } = await downloadOf(() => chart.getByRole('button', { name: /SVG/ }).click());
+    const { download, body } = await downloadOf(page, () => chart.getByRole('button', { name: /SVG/ }).click());
     expect(download.suggestedFilename()).toBe('Test_WAR_and_UAR.svg');
     const svg = body.toString('utf8');
     expect(svg).toMatch(/^<svg[\s>]/);

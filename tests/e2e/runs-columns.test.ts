@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvalRecordSchema, MetricRecordSchema, ResolvedRunConfigSchema, RunStatusSchema } from '../../src-main/workspace/run-records';
 import { openWorkspace } from '../../src-main/workspace/workspace';
 import { tempDir } from '../helpers/tmp';
-import { launchChromium, newRecordingPage, SCREENSHOT_PAGE, startServe, type Served } from './harness';
+import { type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 const LABELS = ['Happy', 'Sad', 'Neutral', 'Angry', 'Surprise', 'Disgust', 'Fear'];
 const PER_CLASS = 10;
@@ -127,17 +127,11 @@ describe('Runs columns, filter, groups and clone; Compare per intensity and fold
   beforeAll(async () => {
     const ws = openWorkspace(path.join(tmp.dir, 'ws'));
     FAKES.forEach((f, i) => writeRun(ws.runs, f, i));
-    served = await startServe(ws.root);
-    browser = await launchChromium();
-    page = await newRecordingPage(browser, consoleErrors, SCREENSHOT_PAGE);
+    ({ served, browser, page } = await startBrowserSession(ws.root, consoleErrors));
     await page.goto(served.url);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    tmp.cleanup();
-  });
+  afterAll(() => stopBrowserSession({ browser, served }, tmp));
 
   it('shows a picked hyperparameter column with each run its value, and remembers the choice', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs', exact: true }).click();

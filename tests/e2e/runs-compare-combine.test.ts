@@ -8,9 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Download, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
-import { afterFrames, IMAGES, launchChromium, root, startServe, type Served, newRecordingPage, SCREENSHOT_PAGE } from './harness';
+import { callApi, downloadOf, fullPageScreenshot, IMAGES, root, type Served, startBrowserSession, stopBrowserSession } from './harness';
 import { readZip } from '../helpers/zip-reader';
 
 const DFER = path.join(root, 'bin', 'dfer.mjs');
@@ -81,32 +81,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
   const readEval = (id: string, epoch: number): EvalFile =>
     JSON.parse(readFileSync(path.join(runDir(id), 'eval', `epoch-${String(epoch).padStart(3, '0')}.json`), 'utf8')) as EvalFile;
 
-  /** The HTTP API as any client uses it: POST /api/<method> with the token as a Bearer header. */
-  async function api<T>(method: string, args: unknown = {}): Promise<T> {
-    const res = await fetch(`${served.origin}/api/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${served.token}` },
-      body: JSON.stringify(args),
-    });
-    const reply = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
-    if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
-    return reply.result as T;
-  }
-
-  async function downloadOf(click: () => Promise<void>): Promise<{ download: Download; body: Buffer }> {
-    const [download] = await Promise.all([page.waitForEvent('download'), click()]);
-    const file = await download.path();
-    return { download, body: readFileSync(file) };
-  }
-
-  /** A full-page screenshot with the viewport as tall as the page. */
-  async function screenshot(file: string) {
-    const height = (await page.evaluate('document.documentElement.scrollHeight')) as number;
-    await page.setViewportSize({ width: 1440, height: Math.max(900, height) });
-    await afterFrames(page);
-    await page.screenshot({ path: path.join(IMAGES, file) });
-    await page.setViewportSize({ width: 1440, height: 1000 });
-  }
+  const api = <T>(method: string, args: unknown = {}) => callApi<T>(served, method, args);
 
   async function openArea(label: string) {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
@@ -129,18 +104,12 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     }
     expect(runA && runB).toBeTruthy();
 
-    served = await startServe(ws);
-    browser = await launchChromium();
-    page = await newRecordingPage(browser, consoleErrors, SCREENSHOT_PAGE);
+    ({ served, browser, page } = await startBrowserSession(ws, consoleErrors));
     await page.goto(served.url);
     mkdirSync(IMAGES, { recursive: true });
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    tmp.cleanup();
-  });
+  afterAll(() => stopBrowserSession({ browser, served }, tmp));
 
   it('lists both runs with their final and best WAR/UAR from metrics.jsonl', async () => {
     await openArea('Runs');
@@ -178,7 +147,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
   });
 
   it('exports the runs table as CSV with the raw values', async () => {
-    const { download, body } = await downloadOf(() => page.getByTestId('runs-csv').click());
+    const { download, body } = await downloadOf(page, () => page.getByTestId('runs-csv').click());
     expect(download.suggestedFilename()).toBe('runs.csv');
     const [header, ...rows] = parseCsv(body.toString('utf8'));
     const col = (name: string) => header!.indexOf(name);
@@ -255,7 +224,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     );
 
     // Confusion CSV of what is shown (row-normalised, epoch 0).
-    const { download, body } = await downloadOf(() => page.getByRole('button', { name: 'Confusion CSV' }).click());
+    const { download, body } = await downloadOf(page, () => page.getByRole('button', { name: 'Confusion CSV' }).click());
     expect(download.suggestedFilename()).toContain('row-normalised');
     const [header, ...rows] = parseCsv(body.toString('utf8'));
     expect(header!.slice(1, 1 + epoch0.labels.length)).toEqual(epoch0.labels);
@@ -267,7 +236,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
   });
 
   it("exports the run's records as a ZIP and the metrics as CSV", async () => {
-    const { download, body } = await downloadOf(() => page.getByTestId('export-records').click());
+    const { download, body } = await downloadOf(page, () => page.getByTestId('export-records').click());
     expect(download.suggestedFilename()).toBe(`${runA}.zip`);
     const entries = new Map([...readZip(body)].map(([name, e]) => [name, e.data.toString('utf8')]));
     for (const file of ['config.json', 'status.json', 'metrics.jsonl', 'eval/epoch-000.json', 'eval/epoch-001.json', 'predictions/test.json', 'predictions/validation.json']) {
@@ -276,7 +245,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     expect(entries.get(`${runA}/EXPORT.txt`)).toContain('checkpoint/');
     expect([...entries.keys()].some((k) => k.includes('checkpoint/'))).toBe(false);
 
-    const metrics = await downloadOf(() => page.getByTestId('metrics-csv').click());
+    const metrics = await downloadOf(page, () => page.getByTestId('metrics-csv').click());
     const [header, ...rows] = parseCsv(metrics.body.toString('utf8'));
     expect(rows).toHaveLength(2);
     const lines = readMetrics(runA);
@@ -320,7 +289,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     expect(await page.getByTestId('compare-chart').textContent()).toContain('Training loss (total) per epoch');
     await page.getByTestId('compare-metric').selectOption('test.uar');
 
-    const { body } = await downloadOf(() => page.getByTestId('compare-csv').click());
+    const { body } = await downloadOf(page, () => page.getByTestId('compare-csv').click());
     const [header, ...rows] = parseCsv(body.toString('utf8'));
     expect(header).toEqual(['run', 'id', 'epoch', ...labels.map((l) => `recall_${l}`), 'uar', 'war']);
     for (const id of [runA, runB]) {
@@ -395,7 +364,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     const at04 = await api<Evaluation>('combine:evaluate', { runA, runB, beta: 0.4 });
     await expect.poll(() => war.textContent()).toBe(pct(at04.war));
     await slider.blur();
-    await screenshot('combine.png');
+    await fullPageScreenshot(page, 'combine.png', 900);
   });
 
   it('stars a run, deletes it to the trash and restores it', async () => {
@@ -452,7 +421,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     await bar.waitFor({ timeout: 90_000 });
     expect(Number(await bar.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(0);
     expect(await row(liveRun).textContent()).toMatch(/ETA/);
-    await screenshot('runs.png');
+    await fullPageScreenshot(page, 'runs.png', 900);
 
     await row(liveRun).getByTestId('run-link').click();
     const charts = page.getByTestId('epoch-charts');
@@ -469,7 +438,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     const last = readMetrics(liveRun).at(-1)!;
     await expect.poll(() => page.getByTestId('detail-final-war').textContent()).toBe(pct(last.test!.war));
     await page.getByTestId('per-class-table').waitFor();
-    await screenshot('run-detail.png');
+    await fullPageScreenshot(page, 'run-detail.png', 900);
 
     await openArea('Runs');
     await expect.poll(() => page.locator('[data-testid="runs-table"] tbody tr[data-run-id]').count()).toBe(3);
@@ -483,7 +452,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     expect(await page.locator('[data-testid="compare-table"] tbody tr').count()).toBe(3);
     expect(await page.getByTestId('config-diff').textContent()).toContain('config.dataset.split');
     await page.getByTestId('compare-metric').selectOption('train.loss');
-    await screenshot('compare.png');
+    await fullPageScreenshot(page, 'compare.png', 900);
   }, 300_000);
 
   it('says plainly why two runs evaluated on different clips cannot be combined', async () => {

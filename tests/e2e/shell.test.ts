@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { _electron, type Browser, type Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
-import { electronBinary, launchChromium, root, startServe, type Served, newRecordingPage } from './harness';
+import { electronBinary, root, type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 describe('app shell in Chromium via web mode', () => {
   const tmp = tempDir('dfer-e2e-');
@@ -11,15 +11,9 @@ describe('app shell in Chromium via web mode', () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    served = await startServe(`${tmp.dir}/ws`);
-    browser = await launchChromium();
-    page = await newRecordingPage(browser, consoleErrors);
+    ({ served, browser, page } = await startBrowserSession(`${tmp.dir}/ws`, consoleErrors, { page: {} }));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    tmp.cleanup();
-  });
+  afterAll(() => stopBrowserSession({ browser, served }, tmp));
 
   it('without the token the browser gets 401, not the UI', async () => {
     const res = await page.goto(served.origin + '/');

@@ -10,11 +10,11 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Download, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { StudyDetail, StudyReport } from '../../src-main/api/contract';
 import { fmtComparison } from '../../src-renderer/src/lib/study-report';
 import { tempDir } from '../helpers/tmp';
-import { afterFrames, IMAGES, launchChromium, newRecordingPage, root, SCREENSHOT_PAGE, startServe, type Served } from './harness';
+import { callApi, downloadOf, fullPageScreenshot, IMAGES, root, type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 const DFER = path.join(root, 'bin', 'dfer.mjs');
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : (v * 100).toFixed(2));
@@ -28,44 +28,19 @@ describe('Studies in Chromium via web mode', () => {
   const consoleErrors: string[] = [];
   let studyId = '';
 
-  async function api<T>(method: string, args: unknown = {}): Promise<T> {
-    const res = await fetch(`${served.origin}/api/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${served.token}` },
-      body: JSON.stringify(args),
-    });
-    const reply = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
-    if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
-    return reply.result as T;
-  }
+  const api = <T>(method: string, args: unknown = {}) => callApi<T>(served, method, args);
 
-  async function downloadOf(click: () => Promise<void>): Promise<{ download: Download; text: string }> {
-    const [download] = await Promise.all([page.waitForEvent('download'), click()]);
-    return { download, text: readFileSync(await download.path(), 'utf8') };
-  }
-
-  async function screenshot(file: string) {
-    const height = (await page.evaluate('document.documentElement.scrollHeight')) as number;
-    await page.setViewportSize({ width: 1440, height: Math.max(1000, height) });
-    await afterFrames(page);
-    await page.screenshot({ path: path.join(IMAGES, file) });
-    await page.setViewportSize({ width: 1440, height: 1000 });
-  }
+  /** A download's file as UTF-8 text. */
+  const textOf = (file: { body: Buffer }) => file.body.toString('utf8');
 
   beforeAll(async () => {
     execFileSync(process.execPath, [DFER, '-w', ws, 'datasets', 'synth', '--size', 'tiny', '--frame-size', '32'], { cwd: root, stdio: 'pipe', timeout: 150_000 });
-    served = await startServe(ws);
-    browser = await launchChromium();
-    page = await newRecordingPage(browser, consoleErrors, SCREENSHOT_PAGE);
+    ({ served, browser, page } = await startBrowserSession(ws, consoleErrors));
     await page.goto(served.url);
     mkdirSync(IMAGES, { recursive: true });
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    tmp.cleanup();
-  });
+  afterAll(() => stopBrowserSession({ browser, served }, tmp));
 
   it('starts with no studies and builds one in the editor with a live preview', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Studies', exact: true }).click();
@@ -114,7 +89,7 @@ describe('Studies in Chromium via web mode', () => {
     expect(await page.getByTestId('preview-estimate').textContent()).toMatch(/No time estimate yet|≈/);
     expect(await page.getByTestId('preview-issues').count()).toBe(0);
     await page.getByLabel(/Runs at once/).fill('2');
-    await screenshot('studies-new.png');
+    await fullPageScreenshot(page, 'studies-new.png');
   });
 
   it('creates and runs the study (2 runs at once asked) and watches the matrix fill in until all 4 are done', async () => {
@@ -163,26 +138,26 @@ describe('Studies in Chromium via web mode', () => {
     const deltas = page.locator('[data-testid="report-row"][data-cell="loss.alpha=0.7"] td.delta .d');
     expect(await deltas.allTextContents()).toEqual([fmtComparison(other.vsBaseline?.war).delta, fmtComparison(other.vsBaseline?.uar).delta]);
     await page.getByTestId('chart-metric-vs-axis').waitFor();
-    await screenshot('studies.png');
+    await fullPageScreenshot(page, 'studies.png');
   });
 
   it('exports the table as LaTeX and CSV, and a figure as SVG and PNG', async () => {
-    const latex = await downloadOf(() => page.getByRole('button', { name: 'LaTeX', exact: true }).click());
+    const latex = await downloadOf(page, () => page.getByRole('button', { name: 'LaTeX', exact: true }).click());
     expect(latex.download.suggestedFilename()).toMatch(/\.tex$/);
-    expect(latex.text).toContain('\\toprule');
-    expect(latex.text).toContain('\\bottomrule');
+    expect(textOf(latex)).toContain('\\toprule');
+    expect(textOf(latex)).toContain('\\bottomrule');
 
-    const csv = await downloadOf(() => page.getByRole('button', { name: 'CSV', exact: true }).click());
+    const csv = await downloadOf(page, () => page.getByRole('button', { name: 'CSV', exact: true }).click());
     expect(csv.download.suggestedFilename()).toMatch(/\.csv$/);
-    const records = parseCsv(csv.text, { columns: true }) as Record<string, string>[];
+    const records = parseCsv(textOf(csv), { columns: true }) as Record<string, string>[];
     expect(records.map((r) => r.cell)).toEqual(['loss.alpha=0.3', 'loss.alpha=0.7']);
     for (const r of records) expect(r.done).toBe('2');
 
     // A figure as SVG and as PNG (base64 from the API, bytes in the download).
     const figure = page.getByRole('group', { name: 'Export UAR vs loss.alpha' });
-    const svg = await downloadOf(() => figure.getByRole('button', { name: 'SVG' }).click());
+    const svg = await downloadOf(page, () => figure.getByRole('button', { name: 'SVG' }).click());
     expect(svg.download.suggestedFilename()).toMatch(/metric-vs-axis-uar\.svg$/);
-    expect(svg.text).toContain('<svg');
+    expect(textOf(svg)).toContain('<svg');
     const [png] = await Promise.all([page.waitForEvent('download'), figure.getByRole('button', { name: 'PNG' }).click()]);
     expect([...readFileSync(await png.path()).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });

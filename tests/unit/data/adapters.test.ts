@@ -1,17 +1,11 @@
 /** FERV39k, MAFW and Former-DFER/IAL list files, each in its exact distributed layout. */
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAFW_LABELS } from '../../../src-main/data/labels';
 import { openDataset } from '../../../src-main/data/open-dataset';
-import { bom, crlf, tempDir, writeFile, writeFrames } from './fixtures';
+import { bom, crlf, tempRootPerTest, writeFile, writeFrames } from './fixtures';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-function root(): string {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  return t.dir;
-}
+const root = tempRootPerTest();
 
 describe('FERV39k adapter', () => {
   it('reads 2_ClipsforFaceCrop/<Scene>/<Emotion>/<id> with the space-separated All_scenes setup', async () => {

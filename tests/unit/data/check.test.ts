@@ -1,20 +1,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkDataset, sampleFrameIndicesForCheck } from '../../../src-main/data/check';
 import { inspectImageBytes } from '../../../src-main/data/frame-integrity';
 import { applyDatasetPolicy } from '../../../src-main/data/policy';
 import { openDataset } from '../../../src-main/data/open-dataset';
 import type { DatasetIndex } from '../../../src-main/data/types';
-import { jpegBytes, makeDfew, oneClipPerClass, tempDir, writeFile, writeFrames } from './fixtures';
+import { jpegBytes, makeDfew, oneClipPerClass, tempRootPerTest, writeFile, writeFrames } from './fixtures';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-function root(): string {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  return t.dir;
-}
+const root = tempRootPerTest();
 
 const codesOf = (issues: { code: string }[]) => issues.map((i) => i.code).sort();
 

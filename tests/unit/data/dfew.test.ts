@@ -1,16 +1,10 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDataset } from '../../../src-main/data/open-dataset';
-import { makeDfew, oneClipPerClass, tempDir, writeFile } from './fixtures';
+import { makeDfew, oneClipPerClass, tempRootPerTest, writeFile } from './fixtures';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-function root(): string {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  return t.dir;
-}
+const root = tempRootPerTest();
 
 describe('DFEW adapter', () => {
   it('reads the distributed layout: 5 folds, DFEW labels 1..7 as 0-based, naturally sorted frames', async () => {

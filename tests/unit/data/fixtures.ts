@@ -5,10 +5,22 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { afterEach } from 'vitest';
 import { tempDir as sharedTempDir } from '../../helpers/tmp';
 
 /** The shared temp-folder helper (tests/helpers/tmp.ts), with the data tests' prefix. */
 export const tempDir = (prefix = 'dfer-data-'): ReturnType<typeof sharedTempDir> => sharedTempDir(prefix);
+
+/** Registers an afterEach that removes the last folder made, and returns `root()`: a fresh temp folder for the running test. */
+export function tempRootPerTest(): () => string {
+  let cleanup: (() => void) | undefined;
+  afterEach(() => cleanup?.());
+  return () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    return t.dir;
+  };
+}
 
 const jpegCache = new Map<string, Buffer>();
 

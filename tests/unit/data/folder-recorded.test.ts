@@ -1,19 +1,13 @@
 /** The folder-per-class layout and the workbench's own recorded clips. */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sequencePrefix } from '../../../src-main/data/datasets/folder';
 import { recordedFrameName, writeRecordedClip } from '../../../src-main/workspace/clip-store';
 import { openDataset } from '../../../src-main/data/open-dataset';
-import { jpegBytes, tempDir, writeFile, writeFrames } from './fixtures';
+import { jpegBytes, tempRootPerTest, writeFile, writeFrames } from './fixtures';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-function root(): string {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  return t.dir;
-}
+const root = tempRootPerTest();
 
 describe('folder-per-class adapter', () => {
   it('groups loose images by name prefix and treats subfolders as clips', () => {

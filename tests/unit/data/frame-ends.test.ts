@@ -6,20 +6,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkDataset } from '../../../src-main/data/check';
 import { hasImageEnd, IMAGE_TAIL_BYTES, inspectFrameEnd, inspectImageBytes, isCompleteJpeg } from '../../../src-main/data/frame-integrity';
 import { applyDatasetPolicy } from '../../../src-main/data/policy';
 import { openDataset } from '../../../src-main/data/open-dataset';
-import { jpegBytes, makeDfew, oneClipPerClass, tempDir } from './fixtures';
+import { jpegBytes, makeDfew, oneClipPerClass, tempRootPerTest } from './fixtures';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-function root(): string {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  return t.dir;
-}
+const root = tempRootPerTest();
 
 /** A 64x64 textured JPEG: enough entropy-coded data that a cut lands in the scan, not the headers. */
 async function texturedJpeg(): Promise<Buffer> {

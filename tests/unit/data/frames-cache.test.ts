@@ -1,20 +1,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FrameCache, fingerprintClips, pruneStaleFrameCaches } from '../../../src-main/data/cache';
 import { FrameDecodeError, decodeFrame, decodeFrames, imageDimensions, normaliseSize } from '../../../src-main/data/frames';
 import { resizeRgb } from '../../../src-main/data/resize';
 import type { ClipRecord } from '../../../src-main/data/types';
-import { jpegBytes, tempDir, writeFrames } from './fixtures';
+import { jpegBytes, tempRootPerTest, writeFrames } from './fixtures';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-function root(): string {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  return t.dir;
-}
+const root = tempRootPerTest();
 
 describe('frame decoding and resizing', () => {
   it('decodes a JPEG to RGB uint8 at the requested size, row-major HWC', async () => {

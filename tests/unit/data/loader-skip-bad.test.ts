@@ -13,18 +13,10 @@ import { inspectFrameEnd, inspectImageBytes } from '../../../src-main/data/frame
 import { jpegDecoder, setJpegTurboEnabled } from '../../../src-main/data/frames';
 import { ClipLoadError, createClipLoader, type ClipBatch, type ClipLoader, type ClipLoaderOptions, type SkippedClipLoad } from '../../../src-main/data/loader';
 import type { ClipRecord } from '../../../src-main/data/types';
-import { tempDir } from './fixtures';
+import { tempRootPerTest } from './fixtures';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => {
-  cleanup?.();
-  setJpegTurboEnabled(true);
-});
-function root(): string {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  return t.dir;
-}
+const root = tempRootPerTest();
+afterEach(() => setJpegTurboEnabled(true));
 
 /** 64x64 textured JPEGs (varying by `seed`): enough scan data that damage lands in it, not in the headers. */
 async function texturedJpeg(seed: number): Promise<Buffer> {

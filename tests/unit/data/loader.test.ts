@@ -1,17 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClipLoader, type ClipBatch, type ClipLoaderOptions } from '../../../src-main/data/loader';
 import type { ClipRecord } from '../../../src-main/data/types';
-import { jpegBytes, tempDir, writeFrames } from './fixtures';
+import { jpegBytes, tempRootPerTest, writeFrames } from './fixtures';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-function root(): string {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  return t.dir;
-}
+const root = tempRootPerTest();
 
 /** Clips whose frame k of clip c has red = 10*c + k, so sampled indices are visible in the pixels. */
 async function makeClips(dir: string, lengths: number[]): Promise<ClipRecord[]> {

@@ -1,16 +1,10 @@
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDataset } from '../../../src-main/data/open-dataset';
 import { readCsvRows } from '../../../src-main/data/text-files';
-import { bom, makeDfew, oneClipPerClass, tempDir, writeFile } from './fixtures';
+import { bom, makeDfew, oneClipPerClass, tempRootPerTest, writeFile } from './fixtures';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-function root(): string {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  return t.dir;
-}
+const root = tempRootPerTest();
 
 describe('readCsvRows (csv-parse) on real files', () => {
   it('keeps quoted commas, quoted line breaks and doubled quotes inside one cell; BOM, CRLF/LF mixed, blank lines skipped', async () => {
