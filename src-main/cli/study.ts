@@ -16,7 +16,8 @@ import { slurmView, submitStudy } from '../studies/slurm';
 import { parseGridOption, parseRandomOption, parseSetOption, type Axis, type StudyCreateInput } from '../studies/spec';
 import { createStudy, draftStudy, extendStudy, listStudies, materialize, studyDetail } from '../studies/store';
 import { STUDY_TEMPLATES } from '../studies/templates';
-import { ensureBuiltinDataset, parseIntOption, pct, workspaceFrom } from './common';
+import { ensureBuiltinDataset } from './builtin-data';
+import { parseIntOption, pct, workspaceFrom } from './common';
 import { createProgress, formatSeconds } from './progress';
 import { availableCores, threadsPerWorker } from '../services/memory';
 

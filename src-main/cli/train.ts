@@ -19,7 +19,8 @@ import { runLockHolder } from '../workspace/locks';
 import { createRunFolder, listRuns, markInterruptedRuns, readStatus, runDir, writeStatus } from '../workspace/runs';
 import type { Workspace } from '../workspace/workspace';
 import { epochNumber } from '../../src-shared/epochs';
-import { ensureBuiltinDataset, parseIntOption, pct, workspaceFrom } from './common';
+import { ensureBuiltinDataset } from './builtin-data';
+import { parseIntOption, pct, workspaceFrom } from './common';
 import { createProgress, formatSeconds } from './progress';
 
 function describeZod(err: ZodError): string {
