@@ -30,7 +30,6 @@ import { makePlan, Pace, phaseOf, RunCancelled, trainEpoch, type EpochContext } 
 import { checkWebGpu, explainWebGpuFailure } from './webgpu';
 import { Watchdog } from './watchdog';
 
-export { RunCancelled } from './train-epoch';
 
 export interface RunHooks {
   signal?: AbortSignal;
