@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 
-// Two projects: fast unit/integration tests, and browser end-to-end tests that need a build.
+// Three projects: fast unit/integration tests, Svelte component tests in jsdom, and browser end-to-end
+// tests that need a build.
 export default defineConfig({
   test: {
     projects: [
@@ -12,6 +14,19 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           pool: 'forks',
+        },
+      },
+      {
+        // Components mounted into jsdom by @testing-library/svelte. The Svelte plugin compiles .svelte
+        // files (with svelte.config.js: runes), and the 'browser' condition makes `svelte` resolve to its
+        // client runtime; without it, mount() throws its "not available on the server" error.
+        plugins: [svelte()],
+        resolve: { conditions: ['browser'] },
+        test: {
+          name: 'component',
+          include: ['tests/component/**/*.test.ts'],
+          environment: 'jsdom',
+          setupFiles: ['tests/component/setup.ts'],
         },
       },
       {
