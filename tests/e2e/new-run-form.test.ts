@@ -161,6 +161,33 @@ describe('New run: unused fields, messages, kept form, time estimate (Chromium, 
     expect(await page.getByTestId('resize-notice').count()).toBe(0);
   });
 
+  it("the schema's switches and variants in the page: an emptied 'per class' number blocks Start; a step schedule shows its step size", async () => {
+    await fill('rf-pretrain-epochs', '3');
+    const rarest = page.locator('#rf-pretrain-maxPerClass-auto');
+    expect(await rarest.isChecked()).toBe(true);
+    expect(await page.locator('#rf-pretrain-maxPerClass').count()).toBe(0);
+    await rarest.uncheck();
+    // Off and empty is not "the rarest class" (null): the schema asks for a number, in the field's words.
+    await expect.poll(() => page.getByTestId('error-rf-pretrain-maxPerClass').textContent(), { timeout: 15_000 }).toBe('enter a whole number');
+    expect(await page.getByTestId('problem-list').locator('li').allTextContents()).toContain('Clips per class in the subset: enter a whole number');
+    expect(await page.getByTestId('start-run').isDisabled()).toBe(true);
+    await fill('rf-pretrain-maxPerClass', '2');
+    await page.getByTestId('valid-status').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('pretrain-facts').textContent()).toContain('up to 2 per class');
+    await rarest.check();
+    await fill('rf-pretrain-epochs', '0');
+
+    const kind = page.locator('#rf-optimizer-schedule-kind');
+    await kind.selectOption('step');
+    expect(await page.locator('#rf-optimizer-schedule-stepSize').inputValue()).toBe('7');
+    await fill('rf-optimizer-schedule-stepSize', '0');
+    await expect.poll(() => page.getByTestId('error-rf-optimizer-schedule-stepSize').textContent(), { timeout: 15_000 }).toBe('must be at least 1');
+    await kind.selectOption('exponential');
+    expect(await page.locator('#rf-optimizer-schedule-stepSize').count()).toBe(0);
+    // The step size left behind is not sent: the exponential schedule is valid again.
+    await page.getByTestId('valid-status').waitFor({ timeout: 15_000 });
+  });
+
   it('keeps the configuration after Start (and a reload); only the name starts fresh', async () => {
     await page.locator('#rf-loss-aux').selectOption('ial');
     await fill('rf-loss-alpha', '0.35');

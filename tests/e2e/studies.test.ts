@@ -127,7 +127,8 @@ describe('Studies in Chromium via web mode', () => {
     for (const c of report.cells) {
       const row = page.locator(`[data-testid="report-row"][data-cell="${c.cell}"]`);
       const want = (a: { mean: number | null; std: number | null; n: number }) => (a.n < 2 || a.std === null ? pct(a.mean) : `${pct(a.mean)} ± ${pct(a.std)}`);
-      expect(await row.getByTestId('final-uar').textContent()).toBe(want(c.final.uar));
+      // The page's report may still be the one it read while the last run was finishing: it catches up live.
+      await expect.poll(() => row.getByTestId('final-uar').textContent(), { timeout: 15_000 }).toBe(want(c.final.uar));
       expect(await row.getByTestId('final-war').textContent()).toBe(want(c.final.war));
       expect(await row.getByTestId('incomplete').count()).toBe(0);
     }

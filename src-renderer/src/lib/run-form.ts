@@ -1,222 +1,241 @@
 /**
- * The New-run form's state and its mapping to and from a run config.
+ * The New-run form: its state, the config it sends, and what people read on it.
  *
- * The form holds raw input values (a number field the user emptied is `null`), so an invalid value reaches
- * `runs:validate` as typed and comes back with the schema's own message on its field path. Its choices,
- * types and defaults come from the run-config schema itself (src-shared/run-config.ts, which both sides
- * import): only the labels people read are the form's own.
+ * The form is generated from the shared run-config schema (src-shared/run-config.ts): its state is a run
+ * config as typed (a number field the user emptied is `null`), every control's kind, bounds, choices and
+ * default come from the schema (schema-fields.ts), and the sections below only say where each config path
+ * goes. What is the form's own is what people read: labels, hints, the words for each choice. A schema
+ * field that no section places fails a test, so a new field cannot be forgotten.
  */
 import type { RunConfigInput } from '../../../src-main/api/contract';
-import {
-  AUX_KINDS,
-  BACKEND_CHOICES as BACKENDS,
-  MODEL_NAMES,
-  RUN_CONFIG_DEFAULTS,
-  type AuxKind,
-  type BackendChoice,
-  type ModelName,
-  type RunConfig,
-} from '../../../src-shared/run-config';
-import { LR_EPOCH_COUNTS, type LrEpochCount, type LrSchedule } from '../../../src-shared/schedules';
+import { getConfigPath, mergeConfig } from '../../../src-shared/config-paths';
+import { OPTIMIZER_DEFAULTS, RUN_CONFIG_DEFAULTS, runConfigSchema, type AuxKind, type BackendChoice, type ModelName, type RunConfig } from '../../../src-shared/run-config';
+import { schemaField, SchemaPathError, toSchemaShape, type FieldSpec, type SchemaField } from './schema-fields';
 
 export type { AuxKind, BackendChoice, ModelName };
-export type ScheduleKind = LrSchedule['kind'];
-export type LrEpochs = LrEpochCount;
-type Num = number | null;
 
-export interface RunFormState {
-  name: string;
-  notes: string;
-  /** Comma-separated. */
-  tags: string;
-  dataset: { id: string; split: string; policy: RunConfig['dataset']['policy']; validationFraction: Num; cacheFill: RunConfig['dataset']['cacheFill'] };
-  model: { name: ModelName; frames: Num; size: Num; dropout: Num };
-  loss: { aux: AuxKind; alpha: Num; A: Num; lambda: Num; logBase: RunConfig['loss']['logBase']; eps: Num };
-  auxHeadWeight: Num;
-  pretrain: { epochs: Num; rarest: boolean; maxPerClass: Num; withAuxLoss: boolean };
-  epochs: Num;
-  batchSize: Num;
-  microAuto: boolean;
-  microBatch: Num;
-  optimizer: { lr: Num; momentum: Num; weightDecay: Num; schedule: ScheduleKind; gamma: Num; stepSize: Num; lrEpochs: LrEpochs };
-  augment: {
-    enabled: boolean;
-    areaMin: Num;
-    areaMax: Num;
-    aspectMin: Num;
-    aspectMax: Num;
-    flipProbability: Num;
-    brightness: Num;
-    maxRotationDeg: Num;
-  };
-  seed: Num;
-  backend: BackendChoice;
-  threadsAuto: boolean;
-  threads: Num;
-  evalEvery: Num;
+/** A config as the form holds it: numbers may be null (an emptied field) until the schema judges them. */
+type Draft<T> = T extends number ? number | null : T extends string | boolean | null | undefined ? T : T extends readonly (infer U)[] ? Draft<U>[] : { [K in keyof T]: Draft<T[K]> };
+export type RunFormState = Draft<RunConfig> & { name: string };
+
+/** The field at a config path of the run-config schema (what control it gets). */
+export function runField(path: string): SchemaField {
+  return schemaField(runConfigSchema, path);
 }
 
-/** A choice list in the schema's order, each with the form's line of explanation (a missing one fails to compile). */
-function choices<K extends string>(values: readonly K[], labels: Record<K, string>): { value: K; label: string }[] {
-  return values.map((value) => ({ value, label: labels[value] }));
+// ------------------------------------------------------------------------------------------ layout
+
+/** Where each config path goes on the page, in order. Collapsible sections start closed. */
+export interface FormSection {
+  id: string;
+  title: string;
+  fields: readonly string[];
+  collapsible?: boolean;
+}
+export const RUN_FORM_SECTIONS: readonly FormSection[] = [
+  { id: 'data', title: 'Data', fields: ['dataset.id', 'dataset.split', 'dataset.policy', 'dataset.validationFraction', 'dataset.cacheFill'] },
+  { id: 'model', title: 'Model', fields: ['model.name', 'model.frames', 'model.size', 'model.dropout', 'auxHeadWeight'] },
+  { id: 'loss', title: 'Loss', fields: ['loss.aux', 'loss.alpha', 'loss.logBase', 'loss.decay.A', 'loss.decay.lambda', 'loss.eps'] },
+  { id: 'training', title: 'Training', fields: ['epochs', 'batchSize', 'evalEvery', 'microBatch'] },
+  { id: 'pretrain', title: 'Pretraining on a class-balanced subset', fields: ['pretrain.epochs', 'pretrain.withAuxLoss', 'pretrain.maxPerClass'] },
+  { id: 'optimizer', title: 'Optimizer (SGD)', fields: ['optimizer.lr', 'optimizer.momentum', 'optimizer.weightDecay', 'optimizer.schedule', 'optimizer.lrEpochs'] },
+  {
+    id: 'augment',
+    title: 'Augmentation',
+    collapsible: true,
+    fields: ['augment.enabled', 'augment.areaMin', 'augment.areaMax', 'augment.aspectMin', 'augment.aspectMax', 'augment.flipProbability', 'augment.brightness', 'augment.maxRotationDeg'],
+  },
+  { id: 'run', title: 'Name, notes, seed and backend', collapsible: true, fields: ['name', 'tags', 'notes', 'seed', 'backend', 'threads'] },
+];
+
+/** Config fields set by the CLI, a study or the API, not on New run: the hold-out's own seed and the stall watchdog. */
+export const SET_OUTSIDE_THE_FORM = ['dataset.validationSeed', 'watchdog.stallSeconds', 'watchdog.floorSeconds', 'watchdog.onStall', 'watchdog.maxResumes'];
+
+// ------------------------------------------------------------------------------------------ words
+
+/** What people read on a field; everything else about it comes from the schema. */
+export interface FieldWords {
+  label: string;
+  hint?: string;
+  /** The number input's arrow step (default: 1 for whole numbers, else any). */
+  step?: number;
+  /** A line of explanation per choice (every choice of the schema needs one; a test checks). */
+  options?: Record<string, string>;
+  multiline?: boolean;
+  wide?: boolean;
+  placeholder?: string;
+  /** The label of the checkbox that stands for 'auto', null or absent (switch-or-number fields). */
+  switchLabel?: string;
+  /**
+   * What a variant's fields start at when a person switches to it and the form has no value for them yet
+   * (the schema has no default for a variant it does not default to).
+   */
+  suggest?: Record<string, Record<string, number>>;
 }
 
-/** Choices shown in the form, with a line of explanation each. */
-export const MODEL_CHOICES = choices<ModelName>(MODEL_NAMES, {
-  small: 'small: per-frame CNN + temporal pooling (CPU-friendly)',
-  'former-dfer': 'former-dfer: ResNet18 + spatial/temporal transformers',
-  'ial-gca': 'ial-gca: IAL official model (GCA blocks, aux heads)',
-});
-export const AUX_CHOICES = choices<AuxKind>(AUX_KINDS, {
-  none: 'none: cross-entropy only',
-  ial: 'IAL: softplus(z_m − z_t) on logits (Li et al.)',
-  'ial-star': 'IAL*: −log|p_t − p_m| on probabilities (paper)',
-  'ial-star-signed': 'IAL* signed: −log max(p_t − p_m, eps)',
-});
-export const SCHEDULE_CHOICES = choices<ScheduleKind>(['exponential', 'step', 'constant'], {
-  exponential: 'exponential: lr · γ^epoch',
-  step: 'step: lr · γ^⌊epoch / step⌋',
-  constant: 'constant',
-});
-export const LR_EPOCHS_CHOICES = choices<LrEpochs>(LR_EPOCH_COUNTS, {
-  phase: 'restart at the main phase (main starts at the base lr)',
-  global: 'one schedule over pretraining + main',
-});
-export const BACKEND_CHOICES = choices<BackendChoice>(BACKENDS, {
-  auto: 'auto (best available)',
-  tensorflow: 'tensorflow (native)',
-  webgpu: 'webgpu (GPU via Dawn: Vulkan, Metal, D3D12)',
-  wasm: 'wasm (CPU, SIMD)',
-  cpu: 'cpu (pure JS)',
-});
+/** The form's words for each config path: the one place the form, its messages and its problem list read them. */
+export const FIELD_WORDS: Record<string, FieldWords> = {
+  name: { label: 'Run name', hint: 'Part of the run id' },
+  tags: { label: 'Tags (comma-separated)', placeholder: 'paper, fold-1' },
+  notes: { label: 'Notes', multiline: true, wide: true },
+  'dataset.id': { label: 'Dataset' },
+  'dataset.split': { label: 'Split (fold)', placeholder: 'first split' },
+  'dataset.policy': { label: 'Clips with errors', options: { refuse: 'refuse the run', 'skip-bad': 'skip them (and record which)' } },
+  'dataset.validationFraction': { label: 'Validation hold-out fraction', step: 0.05, hint: 'Held out from training (stratified, seeded) to choose β or an epoch; never the test fold.' },
+  'dataset.cacheFill': { label: 'Frame cache, first epoch', options: { all: 'decode every frame (later epochs decode none)', sampled: 'decode the sampled frames only' } },
+  'model.name': {
+    label: 'Model',
+    wide: true,
+    options: {
+      small: 'small: per-frame CNN + temporal pooling (CPU-friendly)',
+      'former-dfer': 'former-dfer: ResNet18 + spatial/temporal transformers',
+      'ial-gca': 'ial-gca: IAL official model (GCA blocks, aux heads)',
+    },
+  },
+  'model.frames': { label: 'Frames per clip', hint: 'Paper: 16' },
+  'model.size': { label: 'Frame size (px)', hint: 'Paper: 112' },
+  'model.dropout': { label: 'Dropout', step: 0.05 },
+  auxHeadWeight: { label: 'Aux-head CE weight', step: 0.01, hint: "IAL-GCA's GCA heads (official code: 0.05)" },
+  'loss.aux': {
+    label: 'Auxiliary term',
+    wide: true,
+    options: {
+      none: 'none: cross-entropy only',
+      ial: 'IAL: softplus(z_m − z_t) on logits (Li et al.)',
+      'ial-star': 'IAL*: −log|p_t − p_m| on probabilities (paper)',
+      'ial-star-signed': 'IAL* signed: −log max(p_t − p_m, eps)',
+    },
+  },
+  'loss.alpha': { label: 'α (weight)', step: 0.05, hint: 'Paper: 0.7 for IAL*, 0.1 for IAL' },
+  'loss.logBase': {
+    label: 'Log base of the aux term',
+    hint: 'Only rescales the term: base 10 = base e with α ÷ 2.303',
+    options: { e: 'e (natural; the presets)', '10': '10 (the paper’s worked loss values)' },
+  },
+  'loss.decay.A': { label: 'Decay amplitude A', step: 0.1, hint: 'Strategy 2: A = 1' },
+  'loss.decay.lambda': { label: 'Decay rate λ', step: 0.005, hint: 'Best: 0.03 · 0 = no decay' },
+  'loss.eps': { label: 'eps (gap clamp)', hint: 'IAL* is undefined at p_t = p_m' },
+  epochs: { label: 'Epochs (main phase)', hint: 'Paper: 80' },
+  batchSize: { label: 'Batch size', hint: 'One optimizer step per batch (paper: 40)' },
+  evalEvery: { label: 'Evaluate every N epochs', hint: 'The last epoch is always evaluated' },
+  microBatch: { label: 'Clips per forward pass', switchLabel: 'Micro-batch: auto (fit memory)', hint: 'Gradients accumulate to the batch size' },
+  'pretrain.epochs': { label: 'Pretraining epochs', hint: "Before the main phase; 0 = none (paper's best: 10)" },
+  'pretrain.withAuxLoss': { label: 'Aux term on during pretraining', hint: "Paper's best: off" },
+  'pretrain.maxPerClass': { label: 'Clips per class in the subset', switchLabel: 'As many clips per class as the rarest class has' },
+  'optimizer.lr': { label: 'Learning rate', step: 0.0005, hint: 'Paper: 0.001' },
+  'optimizer.momentum': { label: 'Momentum', step: 0.05 },
+  'optimizer.weightDecay': { label: 'Weight decay', step: 0.0001, hint: 'IAL code: 0.1 · Former-DFER: 1e-4' },
+  'optimizer.schedule': {
+    label: 'LR schedule',
+    options: { exponential: 'exponential: lr · γ^epoch', step: 'step: lr · γ^⌊epoch / step⌋', constant: 'constant' },
+    // The IAL reference code's StepLR(7, 0.5); the workbench's exponential rate.
+    suggest: { step: { stepSize: 7, gamma: 0.5 }, exponential: { gamma: (OPTIMIZER_DEFAULTS.schedule as { gamma: number }).gamma } },
+  },
+  'optimizer.schedule.gamma': { label: 'γ', step: 0.01, hint: 'Factor per epoch (exponential) or per step (IAL code: StepLR(7, 0.5))' },
+  'optimizer.schedule.stepSize': { label: 'Step size (epochs)' },
+  'optimizer.lrEpochs': {
+    label: 'LR schedule with pretraining',
+    wide: true,
+    hint: 'Paper: lr 0.001 “decreases exponentially over 80 epochs” of training; with restart, those 80 main epochs start at the base rate after pretraining',
+    options: { phase: 'restart at the main phase (main starts at the base lr)', global: 'one schedule over pretraining + main' },
+  },
+  'augment.enabled': { label: 'Augment training clips', wide: true },
+  'augment.areaMin': { label: 'Crop area min', step: 0.01 },
+  'augment.areaMax': { label: 'Crop area max', step: 0.01 },
+  'augment.aspectMin': { label: 'Aspect min', step: 0.05 },
+  'augment.aspectMax': { label: 'Aspect max', step: 0.05 },
+  'augment.flipProbability': { label: 'Horizontal flip probability', step: 0.05 },
+  'augment.brightness': { label: 'Brightness jitter', step: 0.05 },
+  'augment.maxRotationDeg': { label: 'Max rotation (°)', step: 1 },
+  seed: { label: 'Seed' },
+  backend: {
+    label: 'Compute backend',
+    options: {
+      auto: 'auto (best available)',
+      tensorflow: 'tensorflow (native)',
+      webgpu: 'webgpu (GPU via Dawn: Vulkan, Metal, D3D12)',
+      wasm: 'wasm (CPU, SIMD)',
+      cpu: 'cpu (pure JS)',
+    },
+  },
+  threads: { label: 'Threads', switchLabel: 'wasm threads: all cores' },
+};
 
-/**
- * What the form offers when a person switches to a step schedule (the schema has no default for one): the
- * IAL reference code's StepLR(7, 0.5).
- */
-const STEP_SCHEDULE_SUGGESTION = { stepSize: 7, gamma: 0.5 };
+/** The path of the checkbox a switch-or-number field shows for its 'auto'/null/absent value. */
+export const switchPath = (path: string) => `${path}.auto`;
+
+/** The choices of a select field, in the schema's order, each with the form's line of explanation. */
+export function choicesOf(path: string, spec: FieldSpec = runField(path).spec): { value: string; label: string }[] {
+  const values = spec.kind === 'choice' ? spec.options : spec.kind === 'variant' ? Object.keys(spec.variants) : [];
+  const words = FIELD_WORDS[path]?.options ?? {};
+  return values.map((value) => ({ value, label: words[value] ?? value }));
+}
+
+/** The field at `path`, or undefined where the schema has none (a form-only path, a message about the whole config). */
+function knownField(path: string): SchemaField | undefined {
+  try {
+    return runField(path);
+  } catch (err) {
+    if (err instanceof SchemaPathError) return undefined;
+    throw err;
+  }
+}
+
+/** Whether the schema wants a whole number at `path`. */
+function wholeNumberField(path: string): boolean {
+  const spec = knownField(path)?.spec;
+  return (spec?.kind === 'number' && spec.integer) || (spec?.kind === 'switch-or-number' && spec.number.integer);
+}
+
+/** The form's choice lists of the fields other code names (the backend choice, for one). */
+export const BACKEND_CHOICES = choicesOf('backend');
+
+// ------------------------------------------------------------------------------------------ state
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The form before any preset: the schema's defaults (RUN_CONFIG_DEFAULTS: the paper's best loss for the required fields). */
 export function defaultRunForm(datasetId = ''): RunFormState {
-  const d = RUN_CONFIG_DEFAULTS;
-  const schedule = d.optimizer.schedule;
-  return {
-    name: '',
-    notes: d.notes,
-    tags: d.tags.join(', '),
-    dataset: { id: datasetId, split: '', policy: d.dataset.policy, validationFraction: d.dataset.validationFraction, cacheFill: d.dataset.cacheFill },
-    model: { ...d.model },
-    loss: { aux: d.loss.aux, alpha: d.loss.alpha, A: d.loss.decay.A, lambda: d.loss.decay.lambda, logBase: d.loss.logBase, eps: d.loss.eps },
-    auxHeadWeight: d.auxHeadWeight,
-    pretrain: { epochs: d.pretrain.epochs, rarest: d.pretrain.maxPerClass === null, maxPerClass: d.pretrain.maxPerClass, withAuxLoss: d.pretrain.withAuxLoss },
-    epochs: d.epochs,
-    batchSize: d.batchSize,
-    microAuto: d.microBatch === 'auto',
-    microBatch: d.microBatch === 'auto' ? null : d.microBatch,
-    optimizer: {
-      lr: d.optimizer.lr,
-      momentum: d.optimizer.momentum,
-      weightDecay: d.optimizer.weightDecay,
-      schedule: schedule.kind,
-      gamma: schedule.kind === 'constant' ? STEP_SCHEDULE_SUGGESTION.gamma : schedule.gamma,
-      stepSize: schedule.kind === 'step' ? schedule.stepSize : STEP_SCHEDULE_SUGGESTION.stepSize,
-      lrEpochs: d.optimizer.lrEpochs,
-    },
-    augment: { ...d.augment },
-    seed: d.seed,
-    backend: d.backend,
-    threadsAuto: d.threads === undefined,
-    threads: d.threads ?? null,
-    evalEvery: d.evalEvery,
-  };
+  const form = structuredClone(RUN_CONFIG_DEFAULTS) as RunFormState;
+  form.dataset.id = datasetId;
+  form.name = '';
+  return form;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const obj = (v: unknown): Obj => (isObj(v) ? v : {});
-const num = (v: unknown, fallback: Num): Num => (typeof v === 'number' ? v : v === null ? null : fallback);
-const str = <T extends string>(v: unknown, fallback: T): T => (typeof v === 'string' ? (v as T) : fallback);
-const bool = (v: unknown, fallback: boolean): boolean => (typeof v === 'boolean' ? v : fallback);
+/** Every discriminated-union field of the form, with its suggestions (see FieldWords.suggest). */
+const VARIANT_FIELDS = RUN_FORM_SECTIONS.flatMap((s) => s.fields).filter((p) => runField(p).spec.kind === 'variant');
+
+/** A variant object for `tag`: the values at hand, then the suggestions for the fields it lacks. */
+export function variantValue(path: string, tag: string, known: Record<string, unknown>): Record<string, unknown> {
+  const spec = runField(path).spec;
+  if (spec.kind !== 'variant') throw new Error(`${path} is not a variant field`);
+  const suggest = FIELD_WORDS[path]?.suggest?.[tag] ?? {};
+  const out: Record<string, unknown> = { [spec.discriminator]: tag };
+  for (const key of spec.variants[tag] ?? []) out[key] = known[key] !== undefined ? known[key] : suggest[key];
+  return out;
+}
 
 /**
- * A (partial) run config, e.g. a preset's, as form state: unspecified fields take the defaults, so choosing
- * a preset gives exactly the config the CLI would build from it.
+ * A (partial) run config, e.g. a preset's, as form state: unspecified fields take `base`'s values (by
+ * default the schema's defaults), so choosing a preset gives exactly the config the CLI would build from
+ * it. A variant (the lr schedule) is taken whole from the config, its missing fields suggested.
  */
-export function formFromConfig(config: Obj, base: RunFormState = defaultRunForm()): RunFormState {
-  const d = obj(config.dataset);
-  const m = obj(config.model);
-  const l = obj(config.loss);
-  const decay = obj(l.decay);
-  const p = obj(config.pretrain);
-  const o = obj(config.optimizer);
-  const s = obj(o.schedule);
-  const a = obj(config.augment);
-  const kind = str<ScheduleKind>(s.kind, base.optimizer.schedule);
-  const maxPerClass = 'maxPerClass' in p ? p.maxPerClass : base.pretrain.rarest ? null : base.pretrain.maxPerClass;
-  return {
-    name: str(config.name, ''),
-    notes: str(config.notes, ''),
-    tags: Array.isArray(config.tags) ? config.tags.join(', ') : '',
-    dataset: {
-      id: str(d.id, base.dataset.id),
-      split: str(d.split, ''),
-      policy: str(d.policy, base.dataset.policy),
-      validationFraction: num(d.validationFraction, base.dataset.validationFraction),
-      cacheFill: str(d.cacheFill, base.dataset.cacheFill),
-    },
-    model: {
-      name: str(m.name, base.model.name),
-      frames: num(m.frames, base.model.frames),
-      size: num(m.size, base.model.size),
-      dropout: num(m.dropout, base.model.dropout),
-    },
-    loss: {
-      aux: str(l.aux, base.loss.aux),
-      alpha: num(l.alpha, base.loss.alpha),
-      A: num(decay.A, base.loss.A),
-      lambda: num(decay.lambda, base.loss.lambda),
-      logBase: str(l.logBase, base.loss.logBase),
-      eps: num(l.eps, base.loss.eps),
-    },
-    auxHeadWeight: num(config.auxHeadWeight, base.auxHeadWeight),
-    pretrain: {
-      epochs: num(p.epochs, base.pretrain.epochs),
-      rarest: maxPerClass === null,
-      maxPerClass: typeof maxPerClass === 'number' ? maxPerClass : null,
-      withAuxLoss: bool(p.withAuxLoss, base.pretrain.withAuxLoss),
-    },
-    epochs: num(config.epochs, base.epochs),
-    batchSize: num(config.batchSize, base.batchSize),
-    microAuto: config.microBatch === undefined ? base.microAuto : config.microBatch === 'auto',
-    microBatch: typeof config.microBatch === 'number' ? config.microBatch : base.microBatch,
-    optimizer: {
-      lr: num(o.lr, base.optimizer.lr),
-      momentum: num(o.momentum, base.optimizer.momentum),
-      weightDecay: num(o.weightDecay, base.optimizer.weightDecay),
-      schedule: kind,
-      gamma: num(s.gamma, kind === 'step' ? STEP_SCHEDULE_SUGGESTION.gamma : base.optimizer.gamma),
-      stepSize: num(s.stepSize, base.optimizer.stepSize),
-      lrEpochs: str(o.lrEpochs, base.optimizer.lrEpochs),
-    },
-    augment: {
-      enabled: bool(a.enabled, base.augment.enabled),
-      areaMin: num(a.areaMin, base.augment.areaMin),
-      areaMax: num(a.areaMax, base.augment.areaMax),
-      aspectMin: num(a.aspectMin, base.augment.aspectMin),
-      aspectMax: num(a.aspectMax, base.augment.aspectMax),
-      flipProbability: num(a.flipProbability, base.augment.flipProbability),
-      brightness: num(a.brightness, base.augment.brightness),
-      maxRotationDeg: num(a.maxRotationDeg, base.augment.maxRotationDeg),
-    },
-    seed: num(config.seed, base.seed),
-    backend: str(config.backend, base.backend),
-    threadsAuto: typeof config.threads !== 'number',
-    threads: typeof config.threads === 'number' ? config.threads : null,
-    evalEvery: num(config.evalEvery, base.evalEvery),
-  };
+export function formFromConfig(config: Record<string, unknown>, base: RunFormState = defaultRunForm()): RunFormState {
+  const form = mergeConfig(structuredClone(base) as Record<string, unknown>, config) as Record<string, unknown>;
+  for (const path of VARIANT_FIELDS) {
+    const given = getConfigPath(config, path);
+    if (!isObj(given)) continue;
+    const keys = path.split('.');
+    const spec = runField(path).spec as Extract<FieldSpec, { kind: 'variant' }>;
+    const holder = keys.slice(0, -1).reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, form);
+    holder[keys.at(-1)!] = variantValue(path, String(given[spec.discriminator]), given);
+  }
+  if (typeof form.name !== 'string') form.name = '';
+  return form as unknown as RunFormState;
 }
 
-function parseTags(text: string): string[] {
+/** Comma-separated text as a list (blank entries dropped). */
+export function parseList(text: string): string[] {
   return text
     .split(',')
     .map((t) => t.trim())
@@ -228,7 +247,7 @@ function parseTags(text: string): string[] {
  * (loss, schedule, model); its dataset (the paper's `dfew`) is kept only when the person's choice is not a
  * registered dataset, so picking a preset never swaps a working dataset for one this workspace lacks.
  */
-export function formFromPreset(presetConfig: Obj | null, chosen: RunFormState['dataset'], registered: readonly string[]): RunFormState {
+export function formFromPreset(presetConfig: Record<string, unknown> | null, chosen: RunFormState['dataset'], registered: readonly string[]): RunFormState {
   const keep = chosen.id !== '' && registered.includes(chosen.id);
   const base = defaultRunForm(chosen.id);
   const form = presetConfig ? formFromConfig(presetConfig, base) : base;
@@ -238,48 +257,16 @@ export function formFromPreset(presetConfig: Obj | null, chosen: RunFormState['d
 
 /**
  * The run config the form describes, complete (every default written out, so config.json says exactly what
- * ran). Invalid values pass through unchanged for the schema to name.
+ * ran): the form's state in the schema's shape (schema-fields.ts toSchemaShape). Invalid values pass
+ * through unchanged for the schema to name.
  */
 export function configFromForm(f: RunFormState): RunConfigInput {
-  const schedule =
-    f.optimizer.schedule === 'constant'
-      ? { kind: 'constant' as const }
-      : f.optimizer.schedule === 'exponential'
-        ? { kind: 'exponential' as const, gamma: f.optimizer.gamma }
-        : { kind: 'step' as const, stepSize: f.optimizer.stepSize, gamma: f.optimizer.gamma };
-  const config = {
-    ...(f.name.trim() ? { name: f.name.trim() } : {}),
-    notes: f.notes,
-    tags: parseTags(f.tags),
-    dataset: {
-      id: f.dataset.id,
-      ...(f.dataset.split.trim() ? { split: f.dataset.split.trim() } : {}),
-      policy: f.dataset.policy,
-      validationFraction: f.dataset.validationFraction,
-      cacheFill: f.dataset.cacheFill,
-    },
-    model: { name: f.model.name, frames: f.model.frames, size: f.model.size, dropout: f.model.dropout },
-    loss: {
-      aux: f.loss.aux,
-      alpha: f.loss.alpha,
-      decay: { A: f.loss.A, lambda: f.loss.lambda },
-      logBase: f.loss.logBase,
-      eps: f.loss.eps,
-    },
-    auxHeadWeight: f.auxHeadWeight,
-    pretrain: { epochs: f.pretrain.epochs, maxPerClass: f.pretrain.rarest ? null : f.pretrain.maxPerClass, withAuxLoss: f.pretrain.withAuxLoss },
-    epochs: f.epochs,
-    batchSize: f.batchSize,
-    microBatch: f.microAuto ? 'auto' : f.microBatch,
-    optimizer: { lr: f.optimizer.lr, momentum: f.optimizer.momentum, weightDecay: f.optimizer.weightDecay, schedule, lrEpochs: f.optimizer.lrEpochs },
-    augment: { ...f.augment },
-    seed: f.seed,
-    backend: f.backend,
-    ...(f.threadsAuto ? {} : { threads: f.threads }),
-    evalEvery: f.evalEvery,
-  };
-  // Raw values (null for an emptied number field) are sent as typed: the schema, not the form, judges them.
-  return config as unknown as RunConfigInput;
+  return toSchemaShape(runConfigSchema, plainCopy(f)) as RunConfigInput;
+}
+
+/** A plain copy of the state (the form's state may be a Svelte proxy; structuredClone refuses those). */
+function plainCopy<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
 }
 
 export type IssueMap = Record<string, string>;
@@ -311,60 +298,10 @@ export function describedBy(id: string, error: string | undefined, hint: string 
 
 // ------------------------------------------------------------------------------------------ labels
 
-/** The form's label of each config field path: the one place the form, its messages and its problem list read it. */
-export const FIELD_LABELS: Record<string, string> = {
-  name: 'Run name',
-  tags: 'Tags (comma-separated)',
-  notes: 'Notes',
-  'dataset.id': 'Dataset',
-  'dataset.split': 'Split (fold)',
-  'dataset.policy': 'Clips with errors',
-  'dataset.validationFraction': 'Validation hold-out fraction',
-  'dataset.cacheFill': 'Frame cache, first epoch',
-  'model.name': 'Model',
-  'model.frames': 'Frames per clip',
-  'model.size': 'Frame size (px)',
-  'model.dropout': 'Dropout',
-  auxHeadWeight: 'Aux-head CE weight',
-  'loss.aux': 'Auxiliary term',
-  'loss.alpha': 'α (weight)',
-  'loss.logBase': 'Log base of the aux term',
-  'loss.decay.A': 'Decay amplitude A',
-  'loss.decay.lambda': 'Decay rate λ',
-  'loss.eps': 'eps (gap clamp)',
-  epochs: 'Epochs (main phase)',
-  batchSize: 'Batch size',
-  evalEvery: 'Evaluate every N epochs',
-  'microBatch.auto': 'Micro-batch: auto (fit memory)',
-  microBatch: 'Clips per forward pass',
-  'pretrain.epochs': 'Pretraining epochs',
-  'pretrain.withAuxLoss': 'Aux term on during pretraining',
-  'pretrain.rarest': 'As many clips per class as the rarest class has',
-  'pretrain.maxPerClass': 'Clips per class in the subset',
-  'optimizer.lr': 'Learning rate',
-  'optimizer.momentum': 'Momentum',
-  'optimizer.weightDecay': 'Weight decay',
-  'optimizer.schedule.kind': 'LR schedule',
-  'optimizer.schedule.gamma': 'γ',
-  'optimizer.schedule.stepSize': 'Step size (epochs)',
-  'optimizer.lrEpochs': 'LR schedule with pretraining',
-  'augment.enabled': 'Augment training clips',
-  'augment.areaMin': 'Crop area min',
-  'augment.areaMax': 'Crop area max',
-  'augment.aspectMin': 'Aspect min',
-  'augment.aspectMax': 'Aspect max',
-  'augment.flipProbability': 'Horizontal flip probability',
-  'augment.brightness': 'Brightness jitter',
-  'augment.maxRotationDeg': 'Max rotation (°)',
-  seed: 'Seed',
-  backend: 'Compute backend',
-  'threads.auto': 'wasm threads: all cores',
-  threads: 'Threads',
-};
-
 /** A field's label; a path the form has no field for reads as words ("watchdog.stallSeconds" -> "watchdog stall seconds"). */
 export function fieldLabel(path: string): string {
-  if (FIELD_LABELS[path]) return FIELD_LABELS[path];
+  const words = FIELD_WORDS[path]?.label ?? (path.endsWith('.auto') ? FIELD_WORDS[path.slice(0, -'.auto'.length)]?.switchLabel : undefined);
+  if (words) return words;
   if (path === '' || path.startsWith('(')) return 'Configuration';
   return path
     .split('.')
@@ -388,7 +325,7 @@ export function humanMessage(path: string, message: string): string {
   const m = message.trim();
   let r: RegExpMatchArray | null;
   if ((r = m.match(/^Invalid input: expected (number|int|integer), received (null|undefined|NaN|nan|string)$/i))) {
-    return r[1] === 'number' ? 'enter a number' : 'enter a whole number';
+    return r[1] === 'number' && !wholeNumberField(path) ? 'enter a number' : 'enter a whole number';
   }
   if (/^Invalid input: expected int, received number$/i.test(m)) return 'must be a whole number';
   if ((r = m.match(/^Invalid input: expected (string|boolean|array|object), received (\w+)$/i))) {
@@ -402,14 +339,15 @@ export function humanMessage(path: string, message: string): string {
   if ((r = m.match(/^Too big: expected string to have <=\s*(\d+) characters?$/i))) return `must have at most ${r[1]} characters`;
   if ((r = m.match(/^Too big: expected array to have <=\s*(\d+) items?$/i))) return `at most ${r[1]} entries`;
   if ((r = m.match(/^Invalid option: expected one of (.+)$/i))) return `choose one of: ${r[1]!.replace(/"/g, '').split('|').join(', ')}`;
-  if (/^Invalid (input|union)$/i.test(m)) return 'enter a valid value';
+  // A number-or-'auto' field left empty (its switch off): what it needs is a number.
+  if (/^Invalid (input|union)$/i.test(m)) return knownField(path)?.spec.kind === 'switch-or-number' ? (wholeNumberField(path) ? 'enter a whole number' : 'enter a number') : 'enter a valid value';
   if ((r = m.match(/^Unrecognized keys?: (.+)$/i))) return `unknown setting ${r[1]!.replace(/"/g, '')}`;
   // Sibling fields named in a message ("must be <= areaMax"): their labels, in the same group.
   const group = path.includes('.') ? path.slice(0, path.lastIndexOf('.') + 1) : '';
   return m
     .replace(/<=/g, '≤')
     .replace(/>=/g, '≥')
-    .replace(/\b([a-z]+[A-Z][A-Za-z]*)\b/g, (word) => (FIELD_LABELS[group + word] ? FIELD_LABELS[group + word]!.toLowerCase() : word));
+    .replace(/\b([a-z]+[A-Z][A-Za-z]*)\b/g, (word) => (FIELD_WORDS[group + word] ? FIELD_WORDS[group + word]!.label.toLowerCase() : word));
 }
 
 /** One line of the problem list: the field's label and what to do. */
@@ -448,14 +386,15 @@ export function unusedFields(f: RunFormState): Record<string, string> {
   } else if (f.loss.aux === 'ial') {
     mark(['loss.eps'], 'unused: IAL works on logits and needs no clamp');
   }
+  if (f.model.name !== 'ial-gca') mark(['auxHeadWeight'], 'unused: only ial-gca has auxiliary heads');
   if ((f.pretrain.epochs ?? 0) === 0) {
-    mark(['pretrain.withAuxLoss', 'pretrain.rarest', 'pretrain.maxPerClass', 'optimizer.lrEpochs'], 'unused: no pretraining epochs');
+    mark(['pretrain.withAuxLoss', switchPath('pretrain.maxPerClass'), 'pretrain.maxPerClass', 'optimizer.lrEpochs'], 'unused: no pretraining epochs');
   }
-  if (f.optimizer.schedule === 'constant') mark(['optimizer.lrEpochs'], 'unused: the learning rate is constant');
+  if (f.optimizer.schedule.kind === 'constant') mark(['optimizer.lrEpochs'], 'unused: the learning rate is constant');
   if (!f.augment.enabled) {
     mark(['augment.areaMin', 'augment.areaMax', 'augment.aspectMin', 'augment.aspectMax', 'augment.flipProbability', 'augment.brightness', 'augment.maxRotationDeg'], 'unused: augmentation is off');
   }
-  if (f.backend !== 'auto' && f.backend !== 'wasm') mark(['threads.auto', 'threads'], 'unused: only the wasm backend takes a thread count');
+  if (f.backend !== 'auto' && f.backend !== 'wasm') mark([switchPath('threads'), 'threads'], 'unused: only the wasm backend takes a thread count');
   return out;
 }
 

@@ -6,24 +6,25 @@
 import { describe, expect, it } from 'vitest';
 import { AUX_KINDS, BACKEND_CHOICES as BACKENDS, MODEL_NAMES, runConfigSchema } from '../../../src-shared/run-config';
 import {
-  AUX_CHOICES,
-  BACKEND_CHOICES,
+  choicesOf,
   configFromForm,
   defaultRunForm,
-  FIELD_LABELS,
+  FIELD_WORDS,
   fieldLabel,
   humanIssues,
   issueMap,
   LAST_FORM_KEY,
   loadLastForm,
-  LR_EPOCHS_CHOICES,
-  MODEL_CHOICES,
   problemList,
+  RUN_FORM_SECTIONS,
+  runField,
   saveLastForm,
-  SCHEDULE_CHOICES,
+  SET_OUTSIDE_THE_FORM,
+  switchPath,
   unusedFields,
   type RunFormState,
 } from '../../../src-renderer/src/lib/run-form';
+import { fieldPaths, schemaAt } from '../../../src-renderer/src/lib/schema-fields';
 
 /** The form's issues as the server reports them: the schema's own messages on field paths. */
 function schemaIssues(f: RunFormState) {
@@ -34,7 +35,7 @@ function schemaIssues(f: RunFormState) {
 describe('validation messages for people', () => {
   it('rewrites the schema messages: no "Invalid input", no "expected number", no dotted paths', () => {
     const f = defaultRunForm('d1');
-    f.loss.A = null; // emptied number field
+    f.loss.decay.A = null; // emptied number field
     f.optimizer.lr = 0; // must be > 0
     f.model.size = 1000; // at most 448
     f.epochs = 1.5; // whole number
@@ -61,6 +62,14 @@ describe('validation messages for people', () => {
     }
   });
 
+  it("a switch-or-number field left empty with its switch off asks for a number, not 'a valid value'", () => {
+    const f = defaultRunForm('d1');
+    (f as { microBatch: unknown }).microBatch = '';
+    (f as { threads?: unknown }).threads = '';
+    const human = humanIssues(schemaIssues(f));
+    expect(human).toEqual({ microBatch: 'enter a whole number', threads: 'enter a whole number' });
+  });
+
   it('choices and unknown paths read as words; sentences pass unchanged', () => {
     const f = defaultRunForm('d1');
     (f as unknown as { backend: string }).backend = 'gpu9000';
@@ -71,45 +80,45 @@ describe('validation messages for people', () => {
     expect(humanIssues({ 'dataset.id': sentence })['dataset.id']).toBe(sentence);
   });
 
-  it('every label the form shows is defined once, for a path the schema or the form knows', () => {
-    const schemaPaths = new Set<string>();
-    const walk = (o: unknown, prefix: string) => {
-      if (o && typeof o === 'object' && !Array.isArray(o)) for (const [k, v] of Object.entries(o)) walk(v, prefix ? `${prefix}.${k}` : k);
-      else schemaPaths.add(prefix);
-    };
-    walk(runConfigSchema.parse(configFromForm(defaultRunForm('d1'))), '');
-    // Form switches, and optional fields the default config leaves out.
-    const formOnly = ['microBatch.auto', 'threads.auto', 'pretrain.rarest', 'optimizer.schedule.stepSize', 'threads', 'name', 'dataset.split'];
-    for (const path of Object.keys(FIELD_LABELS)) expect(schemaPaths.has(path) || formOnly.includes(path), path).toBe(true);
+  it("every field the form has words for is a field of the schema (or a variant's field)", () => {
+    for (const path of Object.keys(FIELD_WORDS)) expect(() => schemaAt(runConfigSchema, path), path).not.toThrow();
+    // A switch label only on a field that has a switch; its checkbox reads it.
+    for (const [path, w] of Object.entries(FIELD_WORDS)) if (w.switchLabel) expect(runField(path).spec.kind, path).toBe('switch-or-number');
+    expect(fieldLabel(switchPath('microBatch'))).toBe('Micro-batch: auto (fit memory)');
   });
 });
 
-describe('the form covers the shared run-config schema', () => {
-  /** Every leaf path of a zod schema (objects walked, wrappers unwrapped, each union variant's fields). */
-  function leafPaths(schema: unknown, prefix = ''): string[] {
-    const def = (schema as { _zod: { def: { type: string; shape?: Record<string, unknown>; innerType?: unknown; options?: unknown[] } } })._zod.def;
-    if (def.type === 'object') return Object.entries(def.shape!).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
-    if (['default', 'optional', 'nullable', 'prefault'].includes(def.type)) return leafPaths(def.innerType, prefix);
-    if (def.type === 'union') return [...new Set(def.options!.flatMap((o) => leafPaths(o, prefix)))];
-    return [prefix];
-  }
+describe('the form is generated from the shared run-config schema', () => {
+  const placed = RUN_FORM_SECTIONS.flatMap((s) => [...s.fields]);
 
-  it('every field of the schema has a labelled form field, except the ones set outside the form (named here)', () => {
-    const paths = leafPaths(runConfigSchema);
-    expect(paths).toContain('optimizer.schedule.stepSize');
+  it('every field of the schema is placed in exactly one section, except the ones set outside the form (named here)', () => {
+    const paths = fieldPaths(runConfigSchema);
+    expect(paths).toContain('optimizer.schedule');
     expect(paths).toContain('augment.maxRotationDeg');
-    // Set by the CLI, a study or the API, not on New run: the hold-out's own seed and the stall watchdog.
-    const outsideTheForm = ['dataset.validationSeed', 'watchdog.stallSeconds', 'watchdog.floorSeconds', 'watchdog.onStall', 'watchdog.maxResumes'];
-    const missing = paths.filter((p) => !(p in FIELD_LABELS) && !outsideTheForm.includes(p));
-    expect(missing).toEqual([]);
+    expect(paths.filter((p) => !placed.includes(p) && !SET_OUTSIDE_THE_FORM.includes(p))).toEqual([]);
+    expect(placed.filter((p, i) => placed.indexOf(p) !== i)).toEqual([]);
+    expect(placed.filter((p) => !paths.includes(p))).toEqual([]);
+    expect(SET_OUTSIDE_THE_FORM.filter((p) => !paths.includes(p))).toEqual([]);
   });
 
-  it('the form offers exactly the schema\'s models, auxiliary terms, schedules and backends', () => {
-    expect(MODEL_CHOICES.map((c) => c.value)).toEqual([...MODEL_NAMES]);
-    expect(AUX_CHOICES.map((c) => c.value)).toEqual([...AUX_KINDS]);
-    expect(BACKEND_CHOICES.map((c) => c.value)).toEqual([...BACKENDS]);
-    expect(SCHEDULE_CHOICES.map((c) => c.value).sort()).toEqual(['constant', 'exponential', 'step']);
-    for (const c of [...MODEL_CHOICES, ...AUX_CHOICES, ...BACKEND_CHOICES, ...SCHEDULE_CHOICES, ...LR_EPOCHS_CHOICES]) expect(c.label.length).toBeGreaterThan(3);
+  it('every placed field, and every field of a variant, has a label', () => {
+    for (const path of placed) {
+      expect(FIELD_WORDS[path]?.label, path).toBeTruthy();
+      const spec = runField(path).spec;
+      if (spec.kind === 'variant') for (const key of new Set(Object.values(spec.variants).flat())) expect(FIELD_WORDS[`${path}.${key}`]?.label, `${path}.${key}`).toBeTruthy();
+    }
+  });
+
+  it("every choice offered is the schema's, each with a line of explanation", () => {
+    expect(choicesOf('model.name').map((c) => c.value)).toEqual([...MODEL_NAMES]);
+    expect(choicesOf('loss.aux').map((c) => c.value)).toEqual([...AUX_KINDS]);
+    expect(choicesOf('backend').map((c) => c.value)).toEqual([...BACKENDS]);
+    expect(choicesOf('optimizer.schedule').map((c) => c.value).sort()).toEqual(['constant', 'exponential', 'step']);
+    for (const path of placed) {
+      const spec = runField(path).spec;
+      if (spec.kind !== 'choice' && spec.kind !== 'variant') continue;
+      for (const c of choicesOf(path)) expect(FIELD_WORDS[path]?.options?.[c.value], `${path} = ${c.value}`).toBeTruthy();
+    }
   });
 });
 
@@ -132,7 +141,7 @@ describe('fields a choice leaves unused', () => {
     f.pretrain.epochs = 0;
     expect(unusedFields(f)['optimizer.lrEpochs']).toBe('unused: no pretraining epochs');
     f.pretrain.epochs = 5;
-    f.optimizer.schedule = 'constant';
+    f.optimizer.schedule = { kind: 'constant' };
     expect(unusedFields(f)['optimizer.lrEpochs']).toBe('unused: the learning rate is constant');
   });
 });
@@ -151,7 +160,7 @@ describe('the last configuration', () => {
     f.loss.alpha = 0.35;
     f.epochs = 3;
     f.optimizer.lrEpochs = 'global';
-    f.pretrain = { epochs: 2, rarest: false, maxPerClass: 5, withAuxLoss: true };
+    f.pretrain = { epochs: 2, maxPerClass: 5, withAuxLoss: true };
     saveLastForm(store, f, 'paper-ial');
     const back = loadLastForm(store)!;
     expect(back.preset).toBe('paper-ial');
