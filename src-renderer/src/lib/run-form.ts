@@ -9,6 +9,7 @@
  */
 import type { RunConfigInput } from '../../../src-main/api/contract';
 import { getConfigPath, mergeConfig } from '../../../src-shared/config-paths';
+import { unusedSettings } from '../../../src-shared/unused-settings';
 import { OPTIMIZER_DEFAULTS, RUN_CONFIG_DEFAULTS, runConfigSchema, type AuxKind, type BackendChoice, type ModelName, type RunConfig } from '../../../src-shared/run-config';
 import { schemaField, SchemaPathError, toSchemaShape, type FieldSpec, type SchemaField } from './schema-fields';
 
@@ -373,28 +374,13 @@ export const UNUSED_KEY = Symbol('run-form-unused');
 export type UnusedGetter = () => Record<string, string>;
 
 /**
- * Fields the other choices make irrelevant, with why: the form greys them out and says so (the values are
- * still sent, so the config records them, but they change nothing in the run).
+ * Fields the other choices make irrelevant, with why (src-shared/unused-settings.ts, the rule Compare reads
+ * too): the form greys them out and says so, a switch's checkbox with its number. The values are still
+ * sent, so the config records them, but they change nothing in the run.
  */
 export function unusedFields(f: RunFormState): Record<string, string> {
-  const out: Record<string, string> = {};
-  const mark = (paths: string[], why: string) => {
-    for (const p of paths) out[p] ??= why;
-  };
-  if (f.loss.aux === 'none') {
-    mark(['loss.alpha', 'loss.logBase', 'loss.decay.A', 'loss.decay.lambda', 'loss.eps', 'pretrain.withAuxLoss'], 'unused: no auxiliary term (cross-entropy only)');
-  } else if (f.loss.aux === 'ial') {
-    mark(['loss.eps'], 'unused: IAL works on logits and needs no clamp');
-  }
-  if (f.model.name !== 'ial-gca') mark(['auxHeadWeight'], 'unused: only ial-gca has auxiliary heads');
-  if ((f.pretrain.epochs ?? 0) === 0) {
-    mark(['pretrain.withAuxLoss', switchPath('pretrain.maxPerClass'), 'pretrain.maxPerClass', 'optimizer.lrEpochs'], 'unused: no pretraining epochs');
-  }
-  if (f.optimizer.schedule.kind === 'constant') mark(['optimizer.lrEpochs'], 'unused: the learning rate is constant');
-  if (!f.augment.enabled) {
-    mark(['augment.areaMin', 'augment.areaMax', 'augment.aspectMin', 'augment.aspectMax', 'augment.flipProbability', 'augment.brightness', 'augment.maxRotationDeg'], 'unused: augmentation is off');
-  }
-  if (f.backend !== 'auto' && f.backend !== 'wasm') mark([switchPath('threads'), 'threads'], 'unused: only the wasm backend takes a thread count');
+  const out = unusedSettings(f);
+  for (const [path, why] of Object.entries(out)) if (knownField(path)?.spec.kind === 'switch-or-number') out[switchPath(path)] = why;
   return out;
 }
 
