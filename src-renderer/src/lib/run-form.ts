@@ -182,6 +182,42 @@ function knownField(path: string): SchemaField | undefined {
   }
 }
 
+/** A number's range as people write it: "whole number from 1 to 64", "number above 0, at most 10". */
+function rangeWords(spec: Extract<FieldSpec, { kind: 'number' }>): string {
+  const what = spec.integer ? 'whole number' : 'number';
+  const lo = spec.min === undefined ? '' : spec.minInclusive ? `at least ${spec.min}` : `above ${spec.min}`;
+  const hi = spec.max === undefined ? '' : spec.maxInclusive ? `at most ${spec.max}` : `below ${spec.max}`;
+  if (spec.minInclusive && spec.maxInclusive && spec.min !== undefined && spec.max !== undefined) return `${what} from ${spec.min} to ${spec.max}`;
+  return [what, [lo, hi].filter(Boolean).join(', ')].filter(Boolean).join(' ');
+}
+
+/**
+ * A config path in words, with the values the schema takes ("Frame size (px): whole number from 16 to
+ * 448"), for places that name a path without a form control (a study's axes); undefined for a path the
+ * schema does not have.
+ */
+export function describeField(path: string): string | undefined {
+  const field = knownField(path);
+  if (!field) return undefined;
+  const label = FIELD_WORDS[path]?.label ?? fieldLabel(path);
+  const spec = field.spec;
+  const values =
+    spec.kind === 'number'
+      ? rangeWords(spec)
+      : spec.kind === 'choice'
+        ? spec.options.join(', ')
+        : spec.kind === 'boolean'
+          ? 'true or false'
+          : spec.kind === 'switch-or-number'
+            ? `${spec.switchValue === undefined ? 'left out' : JSON.stringify(spec.switchValue)} or a ${rangeWords(spec.number)}`
+            : spec.kind === 'variant'
+              ? `{"${spec.discriminator}": ${Object.keys(spec.variants).join(' | ')}, ...}`
+              : spec.kind === 'list'
+                ? 'a list of texts'
+                : 'a text';
+  return `${label}: ${values}`;
+}
+
 /** Whether the schema wants a whole number at `path`. */
 function wholeNumberField(path: string): boolean {
   const spec = knownField(path)?.spec;

@@ -5,21 +5,25 @@
  * No API calls and no DOM here.
  */
 import type { Axis, AxisValue, StudyCreateInput, StudyPreview, StudyTemplateDto } from '../../../src-main/api/contract';
+import { describeField } from './run-form';
 
 type JsonValue = AxisValue['set'][string];
 
-/** Config paths a sweep usually varies (suggestions of the path input; any config path works). */
+/**
+ * Config paths a sweep usually varies (suggestions of the path input; any config path works), each with its
+ * label and the values the run-config schema takes (describeField).
+ */
 export const COMMON_PATHS: { path: string; hint: string }[] = [
-  { path: 'loss.alpha', hint: 'weight α of the auxiliary loss' },
-  { path: 'loss.decay.lambda', hint: 'decay rate λ of the weight' },
-  { path: 'loss.decay.A', hint: 'initial weight A' },
-  { path: 'loss.aux', hint: 'none, ial, ial-star' },
-  { path: 'pretrain.epochs', hint: 'class-balanced pretraining epochs' },
-  { path: 'pretrain.withAuxLoss', hint: 'aux loss during pretraining (true/false)' },
-  { path: 'model.name', hint: 'model architecture' },
-  { path: 'optimizer.lr', hint: 'learning rate' },
-  { path: 'epochs', hint: 'main training epochs' },
-];
+  'loss.alpha',
+  'loss.decay.lambda',
+  'loss.decay.A',
+  'loss.aux',
+  'pretrain.epochs',
+  'pretrain.withAuxLoss',
+  'model.name',
+  'optimizer.lr',
+  'epochs',
+].map((path) => ({ path, hint: describeField(path) ?? path }));
 
 const PATH_RE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
 

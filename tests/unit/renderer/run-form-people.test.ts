@@ -8,6 +8,7 @@ import { AUX_KINDS, BACKEND_CHOICES as BACKENDS, MODEL_NAMES, runConfigSchema } 
 import {
   choicesOf,
   configFromForm,
+  describeField,
   defaultRunForm,
   FIELD_WORDS,
   fieldLabel,
@@ -177,5 +178,20 @@ describe('the last configuration', () => {
     store.m.set(LAST_FORM_KEY, JSON.stringify({ config: 3 }));
     expect(loadLastForm(store)).toBeNull();
     expect(loadLastForm(undefined)).toBeNull();
+  });
+});
+
+describe('a config path in words, with the values the schema takes', () => {
+  it('numbers with their range, choices, switches and variants; nothing for a path the schema lacks', () => {
+    expect(describeField('model.size')).toBe('Frame size (px): whole number from 16 to 448');
+    expect(describeField('optimizer.lr')).toBe('Learning rate: number above 0, at most 10');
+    expect(describeField('loss.aux')).toBe('Auxiliary term: none, ial, ial-star, ial-star-signed');
+    expect(describeField('pretrain.withAuxLoss')).toBe('Aux term on during pretraining: true or false');
+    expect(describeField('microBatch')).toBe('Clips per forward pass: "auto" or a whole number from 1 to 4096');
+    expect(describeField('pretrain.maxPerClass')).toBe('Clips per class in the subset: null or a whole number from 1 to 1000000');
+    expect(describeField('threads')).toBe('Threads: left out or a whole number from 1 to 256');
+    expect(describeField('optimizer.schedule')).toBe('LR schedule: {"kind": constant | exponential | step, ...}');
+    expect(describeField('watchdog.floorSeconds')).toBe('watchdog floor seconds: whole number from 1 to 86400');
+    expect(describeField('loss.nope')).toBeUndefined();
   });
 });
