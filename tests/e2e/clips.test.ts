@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ClipPredictionReport } from '../../src-main/api/contract';
 import { makeFaceVideo } from '../helpers/face-video';
 import { tempDir } from '../helpers/tmp';
-import { afterFrames, IMAGES, root, type Served, startBrowserSession, stopBrowserSession } from './harness';
+import { afterFrames, expectHash, IMAGES, root, type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 const DFER = path.join(root, 'bin', 'dfer.mjs');
 const CROP = 32;
@@ -93,7 +93,7 @@ describe('Clips in Chromium via web mode, with a fake camera', () => {
 
   it('records a clip from the camera: the face is found in every frame and the crops have the chosen size', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Clips', exact: true }).click();
-    expect(new URL(page.url()).hash).toBe('#/clips');
+    await expectHash(page, '#/clips');
     await page.getByTestId('camera-start').click();
     await page.getByTestId('live-face').filter({ hasText: 'face found' }).waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('camera-device').locator('option').first().textContent()).toContain('face.y4m');

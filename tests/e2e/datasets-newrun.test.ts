@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
-import { IMAGES, type Served, startBrowserSession, stopBrowserSession } from './harness';
+import { expectHash, IMAGES, type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 
 describe('Datasets and New run in Chromium via web mode', () => {
@@ -42,7 +42,7 @@ describe('Datasets and New run in Chromium via web mode', () => {
 
   it('starts empty and generates the tiny synthetic dataset with live progress', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets' }).click();
-    expect(new URL(page.url()).hash).toBe('#/datasets');
+    await expectHash(page, '#/datasets');
     const empty = page.getByTestId('empty-state');
     await empty.waitFor();
     expect(await empty.getByRole('heading').textContent()).toBe('No datasets yet: generate the built-in one');

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Download, type LaunchOptions, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 
@@ -178,3 +179,11 @@ export async function fullPageScreenshot(page: Page, file: string, minHeight = 1
 
 /** The viewport the documentation screenshots are taken at, with downloads allowed (CSV/PNG/zip exports). */
 export const SCREENSHOT_PAGE = { viewport: { width: 1440, height: 1000 }, acceptDownloads: true } as const;
+
+/**
+ * Until the page's address shows `hash`. A click or key that navigates through the page's own code sets
+ * the address a moment after Playwright's action returns, more so on a loaded machine.
+ */
+export async function expectHash(page: Page, hash: string, timeout = 10_000): Promise<void> {
+  await expect.poll(() => new URL(page.url()).hash, { timeout }).toBe(hash);
+}

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvalRecordSchema, MetricRecordSchema, ResolvedRunConfigSchema, RunStatusSchema } from '../../src-main/workspace/run-records';
 import { openWorkspace } from '../../src-main/workspace/workspace';
 import { tempDir } from '../helpers/tmp';
-import { type Served, startBrowserSession, stopBrowserSession } from './harness';
+import { expectHash, type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 const LABELS = ['Happy', 'Sad', 'Neutral', 'Angry', 'Surprise', 'Disgust', 'Fear'];
 const PER_CLASS = 10;
@@ -223,7 +223,7 @@ describe('Runs columns, filter, groups and clone; Compare per intensity and fold
 
   it("clones a run: New run opens with the source run's config and a (copy) name", async () => {
     await row('run-a01-s2').getByRole('link', { name: 'Clone alpha 0.1 fold 2' }).click();
-    expect(new URL(page.url()).hash).toBe('#/new-run/clone/run-a01-s2');
+    await expectHash(page, '#/new-run/clone/run-a01-s2');
     await page.getByTestId('clone-notice').waitFor({ timeout: 15_000 });
     await expect.poll(() => page.getByLabel('α (weight)', { exact: true }).inputValue()).toBe('0.1');
     expect(await page.getByLabel('Run name', { exact: true }).inputValue()).toBe('alpha 0.1 fold 2 (copy)');

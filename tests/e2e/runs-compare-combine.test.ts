@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
-import { callApi, downloadOf, fullPageScreenshot, IMAGES, root, type Served, startBrowserSession, stopBrowserSession } from './harness';
+import { callApi, downloadOf, expectHash, fullPageScreenshot, IMAGES, root, type Served, startBrowserSession, stopBrowserSession } from './harness';
 import { readZip } from '../helpers/zip-reader';
 
 const DFER = path.join(root, 'bin', 'dfer.mjs');
@@ -113,7 +113,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
 
   it('lists both runs with their final and best WAR/UAR from metrics.jsonl', async () => {
     await openArea('Runs');
-    expect(new URL(page.url()).hash).toBe('#/runs');
+    await expectHash(page, '#/runs');
     await expect.poll(() => page.locator('[data-testid="runs-table"] tbody tr[data-run-id]').count(), { timeout: 15_000 }).toBe(2);
     for (const id of [runA, runB]) {
       const lines = readMetrics(id);
@@ -165,7 +165,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
   it('opens a run from the keyboard; the per-class table matches eval/epoch-001.json', async () => {
     await row(runA).focus();
     await page.keyboard.press('Enter');
-    expect(new URL(page.url()).hash).toBe(`#/runs/${runA}`);
+    await expectHash(page, `#/runs/${runA}`);
     const table = page.getByTestId('per-class-table');
     await table.waitFor({ timeout: 15_000 });
 
@@ -258,7 +258,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     await row(runA).getByRole('checkbox').check();
     await row(runB).getByRole('checkbox').check();
     await page.getByTestId('compare-selected').click();
-    expect(new URL(page.url()).hash).toBe(`#/compare/${runA}/${runB}`);
+    await expectHash(page, `#/compare/${runA}/${runB}`);
     const table = page.getByTestId('compare-table');
     await table.waitFor({ timeout: 15_000 });
 
@@ -303,7 +303,7 @@ describe('Runs, Run detail, Compare and Combine in Chromium via web mode', () =>
     await openArea('Combine');
     await page.getByTestId('combine-run-a').selectOption(runA);
     await page.getByTestId('combine-run-b').selectOption(runB);
-    expect(new URL(page.url()).hash).toBe(`#/combine/${runA}/${runB}`);
+    await expectHash(page, `#/combine/${runA}/${runB}`);
     const war = page.getByTestId('combine-war');
     const uar = page.getByTestId('combine-uar');
 

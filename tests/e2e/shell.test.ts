@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { _electron, type Browser, type Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp';
-import { electronBinary, root, type Served, startBrowserSession, stopBrowserSession } from './harness';
+import { electronBinary, expectHash, root, type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 describe('app shell in Chromium via web mode', () => {
   const tmp = tempDir('dfer-e2e-');
@@ -26,7 +26,7 @@ describe('app shell in Chromium via web mode', () => {
     const nav = page.getByRole('navigation', { name: 'Main' });
     await expect.poll(() => nav.getByRole('link').allTextContents()).toContain('System');
     await nav.getByRole('link', { name: 'System' }).click();
-    expect(new URL(page.url()).hash).toBe('#/system');
+    await expectHash(page, '#/system');
     const line = page.getByTestId('backend-line');
     await line.waitFor({ timeout: 30_000 });
     expect(await line.textContent()).toMatch(/Compute backend: (tensorflow|wasm|cpu)/);

@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { StudyDetail, StudyReport } from '../../src-main/api/contract';
 import { fmtComparison } from '../../src-renderer/src/lib/study-report';
 import { tempDir } from '../helpers/tmp';
-import { callApi, downloadOf, fullPageScreenshot, IMAGES, root, type Served, startBrowserSession, stopBrowserSession } from './harness';
+import { callApi, downloadOf, expectHash, fullPageScreenshot, IMAGES, root, type Served, startBrowserSession, stopBrowserSession } from './harness';
 
 const DFER = path.join(root, 'bin', 'dfer.mjs');
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : (v * 100).toFixed(2));
@@ -44,11 +44,11 @@ describe('Studies in Chromium via web mode', () => {
 
   it('starts with no studies and builds one in the editor with a live preview', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Studies', exact: true }).click();
-    expect(new URL(page.url()).hash).toBe('#/studies');
+    await expectHash(page, '#/studies');
     await page.getByTestId('studies-empty').waitFor();
 
     await page.getByTestId('new-study').click();
-    expect(new URL(page.url()).hash).toBe('#/studies/new');
+    await expectHash(page, '#/studies/new');
     await page.getByRole('heading', { name: 'New study' }).waitFor();
 
     // The default start is the quick template, shown with its title and description; its axis comes whole.
