@@ -4,7 +4,8 @@
  * Whether a path exists and its value is valid is the run-config schema's call, which names the path.
  */
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+/** A JSON object (not null, not an array). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -63,4 +64,19 @@ export function flattenConfig(config: unknown, prefix = ''): Record<string, Scal
     } else Object.assign(out, flattenConfig(value, p));
   }
   return out;
+}
+
+/**
+ * Sets `path` in `config` itself to `value`, replacing what was there (no merge); the objects on the way
+ * must exist. For state edited in place (New run's form, whose fields write through it).
+ */
+export function assignConfigPath(config: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = config;
+  for (const k of keys.slice(0, -1)) {
+    const child = node[k];
+    if (!isPlainObject(child)) throw new Error(`cannot set ${path}: ${k} is ${JSON.stringify(child)}, not an object`);
+    node = child;
+  }
+  node[keys.at(-1)!] = value;
 }

@@ -8,7 +8,7 @@
  * field that no section places fails a test, so a new field cannot be forgotten.
  */
 import type { RunConfigInput } from '../../../src-main/api/contract';
-import { getConfigPath, mergeConfig } from '../../../src-shared/config-paths';
+import { assignConfigPath, getConfigPath, isPlainObject, mergeConfig } from '../../../src-shared/config-paths';
 import { unusedSettings } from '../../../src-shared/unused-settings';
 import { OPTIMIZER_DEFAULTS, RUN_CONFIG_DEFAULTS, runConfigSchema, type AuxKind, type BackendChoice, type ModelName, type RunConfig } from '../../../src-shared/run-config';
 import { schemaField, SchemaPathError, toSchemaShape, type FieldSpec, type SchemaField } from './schema-fields';
@@ -229,8 +229,6 @@ export const BACKEND_CHOICES = choicesOf('backend');
 
 // ------------------------------------------------------------------------------------------ state
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** The form before any preset: the schema's defaults (RUN_CONFIG_DEFAULTS: the paper's best loss for the required fields). */
 export function defaultRunForm(datasetId = ''): RunFormState {
   const form = structuredClone(RUN_CONFIG_DEFAULTS) as RunFormState;
@@ -261,11 +259,9 @@ export function formFromConfig(config: Record<string, unknown>, base: RunFormSta
   const form = mergeConfig(structuredClone(base) as Record<string, unknown>, config) as Record<string, unknown>;
   for (const path of VARIANT_FIELDS) {
     const given = getConfigPath(config, path);
-    if (!isObj(given)) continue;
-    const keys = path.split('.');
+    if (!isPlainObject(given)) continue;
     const spec = runField(path).spec as Extract<FieldSpec, { kind: 'variant' }>;
-    const holder = keys.slice(0, -1).reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, form);
-    holder[keys.at(-1)!] = variantValue(path, String(given[spec.discriminator]), given);
+    assignConfigPath(form, path, variantValue(path, String(given[spec.discriminator]), given));
   }
   if (typeof form.name !== 'string') form.name = '';
   return form as unknown as RunFormState;
@@ -458,7 +454,7 @@ export function loadLastForm(storage: Pick<KeyValueStore, 'getItem'> | undefined
     const raw = storage.getItem(LAST_FORM_KEY);
     if (!raw) return null;
     const saved = JSON.parse(raw) as Partial<SavedForm>;
-    if (!isObj(saved.config)) return null;
+    if (!isPlainObject(saved.config)) return null;
     return { form: formFromConfig(saved.config), preset: typeof saved.preset === 'string' ? saved.preset : '' };
   } catch {
     return null;

@@ -15,6 +15,7 @@
  * It reads zod 4's public definition objects (`_zod.def`), which is what zod's own JSON-schema export reads.
  * Pure: no DOM, no Svelte.
  */
+import { isPlainObject } from '../../../src-shared/config-paths';
 
 /** The zod definition fields this module reads. */
 interface Def {
@@ -203,8 +204,6 @@ export function numberFits(spec: NumberSpec, value: unknown): value is number {
   if (spec.max !== undefined && (spec.maxInclusive ? value > spec.max : value >= spec.max)) return false;
   return true;
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * A form's values as the config the schema reads: keys the schema does not have are dropped (a variant
