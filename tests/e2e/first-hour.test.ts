@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorkspace } from '../../src-main/workspace/workspace';
 import { LABELS, writeFabricatedRun, type FabricatedRun } from '../helpers/fabricated-runs';
@@ -60,6 +60,37 @@ describe('the first hour: start screen, epochs, presets, clip labels, exports (C
     await page.goto(served.origin + '/');
     await expect.poll(() => new URL(page.url()).hash, { timeout: 15_000 }).toBe('#/runs');
     expect(await page.locator('main h1').textContent()).toBe('Runs');
+  });
+
+  it('a link followed while the start area is being chosen is not overruled by it', async () => {
+    // Hold the dataset list the start area waits for, and change the address meanwhile without a
+    // hashchange event (as when the event has not been dispatched yet): the choice must read the address.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked!: () => void;
+    const requested = new Promise<void>((resolve) => (asked = resolve));
+    const hold = async (r: Route) => {
+      asked();
+      await held;
+      await r.continue();
+    };
+    // The client encodes the method name (/api/datasets%3Alist).
+    const isList = (url: URL) => decodeURIComponent(url.pathname) === '/api/datasets:list';
+    await page.route(isList, hold);
+    try {
+      await page.goto(served.origin + '/');
+      await requested;
+      await page.evaluate(() => (globalThis as unknown as { history: { pushState(a: unknown, b: string, c: string): void } }).history.pushState(null, '', '#/new-run'));
+      const answered = page.waitForResponse((r) => isList(new URL(r.url())));
+      release();
+      await answered;
+      await page.waitForTimeout(300);
+      expect(new URL(page.url()).hash).toBe('#/new-run');
+    } finally {
+      release();
+      await page.unroute(isList, hold);
+    }
+    await page.goto(served.origin + '/#/runs');
   });
 
   it('counts epochs from 1 in Runs and Run detail (files keep 0-based indices)', async () => {

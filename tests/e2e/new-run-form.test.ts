@@ -73,8 +73,8 @@ describe('New run: unused fields, messages, kept form, time estimate (Chromium, 
     });
     await page.goto(served.url);
     await page.goto(`${served.origin}/#/new-run/mine`);
-    // Once (a full e2e run, not reproduced alone) the form was not there after 15 s: wait longer, and say what the page showed.
-    await page.locator('#rf-dataset-id').waitFor({ timeout: 40_000 }).catch(async (err: Error) => {
+    // If the form is not there, say what the page showed (this is how the start-area race in App.svelte was found).
+    await page.locator('#rf-dataset-id').waitFor({ timeout: 15_000 }).catch(async (err: Error) => {
       throw new Error(`${err.message}\nat ${page.url()}, the page showed:\n${await page.locator('main').textContent()}\nconsole errors: ${consoleErrors.join('\n') || 'none'}\nserver output:\n${served.output().slice(-2000)}`);
     });
     await settle();

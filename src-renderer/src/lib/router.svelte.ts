@@ -22,6 +22,15 @@ if (typeof window !== 'undefined') {
   });
 }
 
+/**
+ * The view the address names now. `route` follows the address through the `hashchange` event, which the
+ * browser dispatches a moment after the address changes; a decision taken after an await (the start
+ * area) must read the address itself, or it can overrule a link followed in between.
+ */
+export function currentView(): string {
+  return typeof location === 'undefined' ? route.view : parse(location.hash).view;
+}
+
 export function href(view: string, ...params: string[]): string {
   return '#/' + [view, ...params].map(encodeURIComponent).join('/');
 }
